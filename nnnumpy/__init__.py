@@ -1,0 +1,22 @@
+"""nnnumpy: neural networks in plain NumPy, every forward and backward written by hand."""
+
+__version__ = "0.1.0"
+
+from . import backend, functions, layers  # noqa: E402
+from .gradcheck import check_layer, check_network, rel_error  # noqa: E402
+from .gradient import gradient_descent, numerical_diff, numerical_gradient  # noqa: E402
+from .networks import TwoLayerNet  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "backend",
+    "functions",
+    "layers",
+    "check_layer",
+    "check_network",
+    "rel_error",
+    "gradient_descent",
+    "numerical_diff",
+    "numerical_gradient",
+    "TwoLayerNet",
+]

@@ -1,0 +1,121 @@
+"""Which array module computes: NumPy, or CuPy on a GPU.
+
+Computation follows the data: a function that needs an array module asks
+``xp = get_array_module(x)`` and gets NumPy for NumPy arrays, CuPy for CuPy
+arrays, so one layer serves both. The *backend setting* only decides where new
+arrays (initial weights, training batches) are created. Choose it with the
+environment variable ``NNNUMPY_BACKEND=cupy`` or ``set_backend("cupy")``.
+
+Arrays go back to NumPy with ``to_numpy`` only at the edges: printing,
+plotting, saving, the trainer's history.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+BACKENDS = ("numpy", "cupy")
+
+CUPY_INSTALL_HINT = (
+    "Install the CuPy wheel that matches your CUDA toolkit, for example "
+    "'pip install cupy-cuda12x' for CUDA 12.x or 'pip install cupy-cuda11x' for CUDA 11.x "
+    "(run 'nvidia-smi' to see your CUDA version), or 'pip install \"nnnumpy[gpu]\"'."
+)
+
+_backend_name = None
+
+
+def _import_cupy():
+    """Import CuPy and check that a GPU is visible; a clear error otherwise."""
+    try:
+        import cupy
+    except ImportError as error:
+        raise ImportError(
+            f"the CuPy backend was requested but CuPy is not installed. {CUPY_INSTALL_HINT}"
+        ) from error
+    try:
+        device_count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # CUDA driver missing or broken
+        raise RuntimeError(
+            f"the CuPy backend was requested and CuPy is installed, but no GPU is usable: "
+            f"{error}. Check 'nvidia-smi'. {CUPY_INSTALL_HINT}"
+        ) from error
+    if device_count == 0:
+        raise RuntimeError(
+            "the CuPy backend was requested and CuPy is installed, but no GPU is visible "
+            "(CUDA reports 0 devices). Check 'nvidia-smi' and CUDA_VISIBLE_DEVICES."
+        )
+    return cupy
+
+
+def _check_name(name):
+    if not isinstance(name, str) or name.lower() not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")
+    return name.lower()
+
+
+def set_backend(name):
+    """Choose where new arrays are created: ``"numpy"`` (default) or ``"cupy"``."""
+    global _backend_name
+    name = _check_name(name)
+    if name == "cupy":
+        _import_cupy()
+    _backend_name = name
+
+
+def get_backend():
+    """Name of the current backend; read from ``NNNUMPY_BACKEND`` on first use."""
+    global _backend_name
+    if _backend_name is None:
+        set_backend(os.environ.get("NNNUMPY_BACKEND", "numpy"))
+    return _backend_name
+
+
+def backend_module():
+    """The array module of the current backend (``numpy`` or ``cupy``)."""
+    if get_backend() == "cupy":
+        return _import_cupy()
+    return np
+
+
+def is_cupy_array(x):
+    """True when ``x`` is a CuPy array (without importing CuPy if nobody has)."""
+    cupy = sys.modules.get("cupy")
+    return cupy is not None and isinstance(x, cupy.ndarray)
+
+
+def get_array_module(*arrays):
+    """The module that computes on ``arrays``: CuPy if any is a CuPy array, else NumPy."""
+    if any(is_cupy_array(a) for a in arrays):
+        return sys.modules["cupy"]
+    return np
+
+
+def to_numpy(x):
+    """Bring ``x`` to the host as a NumPy array; a 0-d result becomes a Python float."""
+    if is_cupy_array(x):
+        x = x.get()
+    x = np.asarray(x)
+    if x.ndim == 0:
+        return float(x)
+    return x
+
+
+def to_backend(x):
+    """Move a host array to the current backend (a no-op on NumPy)."""
+    return backend_module().asarray(x)
+
+
+def scatter_add(target, indices, values):
+    """``target[indices] += values`` in place, counting repeated indices every time.
+
+    ``a[idx] += v`` keeps only one of several writes to the same index; this
+    helper adds them all (``np.add.at`` on NumPy, ``cupyx.scatter_add`` on CuPy).
+    """
+    if is_cupy_array(target):
+        import cupyx
+
+        cupyx.scatter_add(target, indices, values)
+    else:
+        np.add.at(target, indices, values)

@@ -1,0 +1,187 @@
+"""What every network shares: layers applied in order, a loss layer, a params dict.
+
+A subclass builds, in its constructor:
+
+- ``self.params``: dict of arrays keyed ``'W1', 'b1', ...``;
+- ``self.layers``: dict of layers in the order ``predict`` applies them;
+- ``self.last_layer``: the loss layer;
+- ``self.param_slots``: list of ``(key, layer, name)``, saying that ``params[key]``
+  is the attribute ``name`` of ``layer`` (``W``) and its gradient is ``d`` + name (``dW``).
+
+``params`` and the layers hold the *same* arrays: an optimizer that updates
+``params`` in place (``params['W1'] -= lr * grads['W1']``) trains the network.
+Assigning a new array to ``params['W1']`` does not reach the layer; update in place.
+"""
+
+import numpy as np
+
+from ..backend import get_array_module, to_backend, to_numpy
+from ..gradient import numerical_gradient
+from ..layers import LeakyReLU, ReLU, Sigmoid, Tanh
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU}
+
+
+def make_activation(name):
+    """A fresh activation layer from its name: relu, sigmoid, tanh or leaky_relu."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+def weight_std(weight_init_std, fan_in):
+    """Standard deviation of a layer's initial weights.
+
+    ``"he"``: sqrt(2 / fan_in), for ReLU; ``"xavier"``: sqrt(1 / fan_in), for
+    sigmoid and tanh; a positive number: that number (the textbook's 0.01).
+    """
+    if isinstance(weight_init_std, str):
+        if weight_init_std.lower() == "he":
+            return np.sqrt(2.0 / fan_in)
+        if weight_init_std.lower() == "xavier":
+            return np.sqrt(1.0 / fan_in)
+        raise ValueError(f"weight_init_std must be 'he', 'xavier' or a positive number, "
+                         f"got {weight_init_std!r}")
+    if isinstance(weight_init_std, bool) or not isinstance(weight_init_std, (int, float)) \
+            or not weight_init_std > 0:
+        raise ValueError(f"weight_init_std must be 'he', 'xavier' or a positive number, "
+                         f"got {weight_init_std!r}")
+    return float(weight_init_std)
+
+
+def init_affine_params(rng, fan_in, fan_out, weight_init_std, dtype):
+    """W: (fan_in, fan_out) ~ N(0, std^2), b: (fan_out,) = 0, on the current backend.
+
+    Drawn on the host from ``rng`` (a numpy.random.Generator) and then moved, so a
+    seed gives the same initial network on NumPy and on CuPy.
+    """
+    std = weight_std(weight_init_std, fan_in)
+    W = (std * rng.standard_normal((fan_in, fan_out))).astype(dtype)
+    b = np.zeros(fan_out, dtype=dtype)
+    return to_backend(W), to_backend(b)
+
+
+def check_size(name, value):
+    """A layer size must be a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_float_dtype(dtype):
+    """The parameters' dtype: float32 or float64."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+class Network:
+    """Base class: predict, loss, accuracy and both gradients over ``self.layers``."""
+
+    input_size = None
+    output_size = None
+
+    def predict(self, x, train=False):
+        """Class scores (before softmax). x: (N, input_size) or (N, ...); returns (N, C).
+
+        ``train`` is passed to the layers that behave differently in training
+        (dropout, batch norm); the others ignore it.
+        """
+        for layer in self.layers.values():
+            if getattr(layer, "train_dependent", False):
+                x = layer.forward(x, train)
+            else:
+                x = layer.forward(x)
+        return x
+
+    def loss(self, x, t, train=False):
+        """Mean cross-entropy loss of the batch (plus any regularisation term).
+
+        x: (N, input_size); t: (N,) class indices or (N, C) one-hot. Returns a 0-d array.
+        """
+        self.check_batch(x, t)
+        scores = self.predict(x, train)
+        return self.last_layer.forward(scores, t) + self.regularization_loss()
+
+    def regularization_loss(self):
+        """Extra loss terms such as weight decay; none in the base network."""
+        return 0.0
+
+    def accuracy(self, x, t):
+        """Fraction of samples whose highest score is their label, as a Python float.
+
+        Every sample counts: accuracy = (number correct) / N.
+        """
+        self.check_batch(x, t)
+        xp = get_array_module(x)
+        predicted = self.predict(x).argmax(axis=1)
+        labels = t.argmax(axis=1) if t.ndim == 2 else t
+        return to_numpy(xp.count_nonzero(predicted == labels)) / x.shape[0]
+
+    def gradient(self, x, t):
+        """Gradients of the loss by backpropagation: dict with the keys of ``params``.
+
+        One forward pass caches what each layer needs; one backward pass, from the
+        loss back to the input, turns dL/d(out) into dL/dx and the parameter gradients.
+        The returned arrays are the layers' own ``dW``/``db``, replaced on the next call.
+        """
+        self.loss(x, t, train=True)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(list(self.layers.values())):
+            dout = layer.backward(dout)
+        grads = {key: getattr(layer, "d" + name) for key, layer, name in self.param_slots}
+        self.add_regularization_gradient(grads)
+        return grads
+
+    def add_regularization_gradient(self, grads):
+        """Add the gradient of ``regularization_loss`` to ``grads``; nothing here."""
+
+    def numerical_gradient(self, x, t):
+        """Gradients of the loss by central differences, one parameter entry at a time.
+
+        Same keys and shapes as ``gradient``. Needs float64 NumPy parameters:
+        in float32 the differences with h = 1e-4 have errors near 1e-2.
+        """
+        self.check_batch(x, t)
+        self.check_host_float64("numerical_gradient")
+
+        def loss_at(_):
+            return to_numpy(self.loss(x, t, train=True))
+
+        return {key: numerical_gradient(loss_at, param) for key, param in self.params.items()}
+
+    def check_host_float64(self, what):
+        for key, param in self.params.items():
+            if not isinstance(param, np.ndarray) or param.dtype != np.float64:
+                raise TypeError(
+                    f"{what} needs float64 NumPy parameters (build the network with "
+                    f"dtype=np.float64 and call to_cpu()); params[{key!r}] is "
+                    f"{type(param).__name__} of {param.dtype}")
+
+    def check_batch(self, x, t):
+        """x: (N, input_size) or (N, ...) of that many features; t: (N,) or (N, C)."""
+        if getattr(x, "ndim", 0) < 2 or int(np.prod(x.shape[1:])) != self.input_size:
+            raise ValueError(f"x must have shape (N, {self.input_size}), "
+                             f"got {getattr(x, 'shape', type(x).__name__)}")
+        n = x.shape[0]
+        if getattr(t, "shape", None) not in ((n,), (n, self.output_size)):
+            raise ValueError(f"t must have shape ({n},) (class indices) or "
+                             f"({n}, {self.output_size}) (one-hot) to match x {x.shape}, "
+                             f"got {getattr(t, 'shape', type(t).__name__)}")
+
+    def to_gpu(self):
+        """Move every parameter to the GPU (CuPy); returns the network."""
+        from ..backend import _import_cupy
+
+        return self._move_params(_import_cupy().asarray)
+
+    def to_cpu(self):
+        """Move every parameter to the host (NumPy); returns the network."""
+        return self._move_params(lambda array: np.asarray(to_numpy(array)))
+
+    def _move_params(self, move):
+        for key, layer, name in self.param_slots:
+            self.params[key] = move(self.params[key])
+            setattr(layer, name, self.params[key])
+        return self

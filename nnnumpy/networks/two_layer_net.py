@@ -1,0 +1,72 @@
+"""TwoLayerNet: Affine -> activation -> Affine -> SoftmaxWithLoss."""
+
+import numpy as np
+
+from ..layers import Affine, SoftmaxWithLoss
+from .base import (
+    Network,
+    check_float_dtype,
+    check_size,
+    init_affine_params,
+    make_activation,
+)
+
+
+class TwoLayerNet(Network):
+    """The textbook's two-layer network.
+
+    scores = activation(x W1 + b1) W2 + b2, trained with softmax cross-entropy.
+    x: (N, input_size); W1: (input_size, hidden_size); b1: (hidden_size,);
+    W2: (hidden_size, output_size); b2: (output_size,); scores: (N, output_size).
+
+    Parameters
+    ----------
+    input_size, hidden_size, output_size : int
+    weight_init_std : float or {"he", "xavier"}
+        Standard deviation of the initial weights; 0.01 as in the textbook.
+    activation : {"relu", "sigmoid", "tanh", "leaky_relu"}
+    dtype : float32 (default, twice the BLAS speed) or float64 (for gradient checks).
+    seed : int or None
+        Seed of the host generator that draws the initial weights.
+
+    ``params`` ('W1', 'b1', 'W2', 'b2') holds the very arrays the layers use, so an
+    optimizer that updates ``params`` in place trains the network.
+    """
+
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01,
+                 activation="relu", dtype=np.float32, seed=None):
+        self.input_size = check_size("input_size", input_size)
+        self.hidden_size = check_size("hidden_size", hidden_size)
+        self.output_size = check_size("output_size", output_size)
+        self.activation = activation
+        self.weight_init_std = weight_init_std
+        self.dtype = check_float_dtype(dtype)
+
+        rng = np.random.default_rng(seed)
+        self.params = {}
+        self.params["W1"], self.params["b1"] = init_affine_params(
+            rng, self.input_size, self.hidden_size, weight_init_std, self.dtype)
+        self.params["W2"], self.params["b2"] = init_affine_params(
+            rng, self.hidden_size, self.output_size, weight_init_std, self.dtype)
+
+        affine1 = Affine(self.params["W1"], self.params["b1"])
+        affine1.compute_dx = False  # nobody needs dL/dx of the input images
+        affine2 = Affine(self.params["W2"], self.params["b2"])
+        self.layers = {
+            "Affine1": affine1,
+            "Activation1": make_activation(activation),
+            "Affine2": affine2,
+        }
+        self.last_layer = SoftmaxWithLoss()
+        self.param_slots = [("W1", affine1, "W"), ("b1", affine1, "b"),
+                            ("W2", affine2, "W"), ("b2", affine2, "b")]
+
+    def config(self):
+        """The architecture as plain values (saved beside the weights)."""
+        return {"class": "TwoLayerNet", "input_size": self.input_size,
+                "hidden_size": self.hidden_size, "output_size": self.output_size,
+                "activation": self.activation, "dtype": self.dtype.name}
+
+    def __repr__(self):
+        return (f"TwoLayerNet({self.input_size}-{self.hidden_size}-{self.output_size}, "
+                f"activation={self.activation!r}, dtype={self.dtype.name})")

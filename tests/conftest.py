@@ -1,0 +1,43 @@
+"""Shared fixtures: random generators, the backends to run on, and MNIST discovery."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def available_backends():
+    """'numpy' always; 'cupy' where CuPy imports and a GPU is visible."""
+    backends = ["numpy"]
+    try:
+        from nnnumpy.backend import _import_cupy
+
+        _import_cupy()
+        backends.append("cupy")
+    except (ImportError, RuntimeError):
+        pass
+    return backends
+
+
+def mnist_dir():
+    """The folder that holds MNIST (NNNUMPY_DATA, else the repository's data/), or None."""
+    for candidate in (os.environ.get("NNNUMPY_DATA"), REPO / "data"):
+        if not candidate:
+            continue
+        for folder in (Path(candidate), Path(candidate) / "mnist"):
+            if (folder / "train-images-idx3-ubyte.gz").exists() or \
+                    (folder / "train-images-idx3-ubyte").exists():
+                return folder
+    return None
+
+
+requires_mnist = pytest.mark.skipif(mnist_dir() is None,
+                                    reason="MNIST files not found (set NNNUMPY_DATA)")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

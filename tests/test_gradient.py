@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+
+from nnnumpy.gradient import gradient_descent, numerical_diff, numerical_gradient
+
+
+def smooth(x):
+    return float(np.sum(np.sin(x) * x ** 2) + np.prod(np.cos(x)))
+
+
+def test_numerical_diff_of_a_known_derivative():
+    assert numerical_diff(lambda x: 0.01 * x ** 2 + 0.1 * x, 5.0) == pytest.approx(0.2, rel=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 2, 2)])
+def test_numerical_gradient_matches_scipy(rng, shape):
+    x = rng.standard_normal(shape)
+    expected = approx_fprime(x.ravel(), lambda flat: smooth(flat.reshape(shape)), 1e-6)
+    np.testing.assert_allclose(numerical_gradient(smooth, x), expected.reshape(shape),
+                               rtol=1e-5, atol=1e-7)
+
+
+def test_numerical_gradient_restores_x_even_when_f_raises(rng):
+    x = rng.standard_normal((2, 3))
+    before = x.copy()
+    calls = []
+
+    def explodes(z):
+        calls.append(1)
+        if len(calls) == 4:
+            raise RuntimeError("boom")
+        return float(z.sum())
+
+    with pytest.raises(RuntimeError, match="boom"):
+        numerical_gradient(explodes, x)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_numerical_gradient_rejects_integer_arrays():
+    with pytest.raises(TypeError, match="array of floats"):
+        numerical_gradient(lambda z: 0.0, np.arange(3))
+
+
+def test_gradient_descent_finds_the_minimum_and_its_trajectory():
+    def f(x):
+        return float(x[0] ** 2 + x[1] ** 2)
+
+    init = np.array([-3.0, 4.0])
+    x, history = gradient_descent(f, init, lr=0.1, step_num=100, return_history=True)
+    np.testing.assert_allclose(x, [0.0, 0.0], atol=1e-8)
+    assert history.shape == (101, 2)
+    np.testing.assert_array_equal(history[0], [-3.0, 4.0])
+    np.testing.assert_array_equal(init, [-3.0, 4.0])
+
+
+@pytest.mark.parametrize("kwargs", [{"lr": -1}, {"step_num": -2}, {"lr": float("nan")}])
+def test_gradient_descent_rejects_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        gradient_descent(lambda x: 0.0, np.zeros(2), **kwargs)

@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnnumpy import layers
+from nnnumpy.gradcheck import check_layer
+
+LAYER_BOUND = 1e-7
+
+
+def away_from_zero(rng, shape, margin=0.05):
+    """Inputs with |x| >= margin, so that h = 1e-4 never straddles a kink at 0."""
+    x = rng.uniform(margin, 3.0, shape)
+    return x * rng.choice([-1.0, 1.0], shape)
+
+
+@given(n=st.integers(1, 5), d=st.integers(1, 6), m=st.integers(1, 6), seed=st.integers(0, 10**6))
+@settings(max_examples=30, deadline=None)
+def test_affine_backward_matches_numerical(n, d, m, seed):
+    rng = np.random.default_rng(seed)
+    layer = layers.Affine(rng.standard_normal((d, m)), rng.standard_normal(m))
+    report = check_layer(layer, rng.standard_normal((n, d)), seed=seed)
+    assert set(report.errors) == {"x", "W", "b"}
+    assert report.worst < LAYER_BOUND, str(report)
+
+
+def test_affine_flattens_images_and_reshapes_dx(rng):
+    layer = layers.Affine(rng.standard_normal((12, 3)), rng.standard_normal(3))
+    x = rng.standard_normal((2, 1, 3, 4))
+    out = layer.forward(x)
+    assert out.shape == (2, 3)
+    np.testing.assert_allclose(out, x.reshape(2, 12) @ layer.W + layer.b)
+    assert layer.backward(np.ones((2, 3))).shape == (2, 1, 3, 4)
+    assert check_layer(layer, x).worst < LAYER_BOUND
+
+
+@pytest.mark.parametrize("W_shape, b_shape", [((3,), (3,)), ((4, 3), (4,))])
+def test_affine_rejects_bad_shapes(W_shape, b_shape):
+    with pytest.raises(ValueError, match="must"):
+        layers.Affine(np.zeros(W_shape), np.zeros(b_shape))
+
+
+@pytest.mark.parametrize("make_layer", [layers.ReLU, lambda: layers.LeakyReLU(0.1),
+                                        layers.Sigmoid, layers.Tanh])
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=3), seed=st.integers(0, 10**6))
+@settings(max_examples=25, deadline=None)
+def test_activation_backward_matches_numerical(make_layer, shape, seed):
+    rng = np.random.default_rng(seed)
+    report = check_layer(make_layer(), away_from_zero(rng, tuple(shape)), seed=seed)
+    assert report.worst < LAYER_BOUND, str(report)
+
+
+@pytest.mark.parametrize("make_layer", [layers.ReLU, lambda: layers.LeakyReLU(0.1),
+                                        layers.Sigmoid, layers.Tanh])
+def test_backward_never_modifies_dout(make_layer, rng):
+    layer = make_layer()
+    layer.forward(rng.standard_normal((4, 5)))
+    dout = rng.standard_normal((4, 5))
+    before = dout.copy()
+    layer.backward(dout)
+    np.testing.assert_array_equal(dout, before)
+
+
+def test_affine_backward_never_modifies_dout(rng):
+    layer = layers.Affine(rng.standard_normal((5, 3)), rng.standard_normal(3))
+    layer.forward(rng.standard_normal((4, 5)))
+    dout = rng.standard_normal((4, 3))
+    before = dout.copy()
+    layer.backward(dout)
+    np.testing.assert_array_equal(dout, before)
+
+
+def one_hot(t, c):
+    return np.eye(c)[t]
+
+
+@pytest.mark.parametrize("one_hot_labels", [False, True])
+def test_softmax_with_loss_gradient(rng, one_hot_labels):
+    x = rng.standard_normal((6, 4))
+    t = rng.integers(0, 4, 6)
+    labels = one_hot(t, 4) if one_hot_labels else t
+    report = check_layer(layers.SoftmaxWithLoss(), x, labels)
+    assert report.worst < LAYER_BOUND, str(report)
+
+
+def test_softmax_with_loss_same_loss_for_index_and_one_hot(rng):
+    x = rng.standard_normal((6, 4))
+    t = rng.integers(0, 4, 6)
+    by_index = layers.SoftmaxWithLoss().forward(x, t)
+    by_one_hot = layers.SoftmaxWithLoss().forward(x, one_hot(t, 4))
+    assert by_index == pytest.approx(by_one_hot, rel=1e-14)
+    expected = -np.mean(x[np.arange(6), t] - np.log(np.exp(x).sum(axis=1)))
+    assert by_index == pytest.approx(expected, rel=1e-13)
+
+
+def test_softmax_with_loss_backward_scales_by_dout(rng):
+    layer = layers.SoftmaxWithLoss()
+    x = rng.standard_normal((3, 4))
+    layer.forward(x, np.array([0, 1, 2]))
+    np.testing.assert_allclose(layer.backward(2.0), 2 * layer.backward(1.0))
+
+
+def test_mean_squared_error_loss_gradient(rng):
+    x = rng.standard_normal((5, 3))
+    assert check_layer(layers.MeanSquaredErrorLoss(), x, rng.standard_normal((5, 3))).passed
+    assert check_layer(layers.MeanSquaredErrorLoss(), x, np.array([0, 2, 1, 1, 0])).passed
+
+
+@pytest.mark.parametrize("shape", [(7,), (5, 2)])
+def test_sigmoid_with_loss_gradient_and_value(rng, shape):
+    x = rng.standard_normal(shape) * 2
+    t = rng.integers(0, 2, shape).astype(float)
+    layer = layers.SigmoidWithLoss()
+    p = 1 / (1 + np.exp(-x))
+    expected = -np.sum(t * np.log(p) + (1 - t) * np.log(1 - p)) / shape[0]
+    assert layer.forward(x, t) == pytest.approx(expected, rel=1e-12)
+    assert check_layer(layer, x, t).worst < LAYER_BOUND
+    assert np.isfinite(layers.SigmoidWithLoss().forward(np.array([-800.0, 800.0]),
+                                                        np.array([1.0, 0.0])))
