@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from . import backend, functions, layers  # noqa: E402
+from .datasets import load_mnist, read_idx, write_idx  # noqa: E402
 from .gradcheck import check_layer, check_network, rel_error  # noqa: E402
 from .gradient import gradient_descent, numerical_diff, numerical_gradient  # noqa: E402
 from .networks import TwoLayerNet  # noqa: E402
@@ -15,6 +16,9 @@ __all__ = [
     "check_layer",
     "check_network",
     "rel_error",
+    "load_mnist",
+    "read_idx",
+    "write_idx",
     "gradient_descent",
     "numerical_diff",
     "numerical_gradient",

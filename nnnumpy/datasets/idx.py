@@ -1,0 +1,127 @@
+"""Read and write the IDX format of the MNIST files.
+
+An IDX file is a header and a payload, all numbers big-endian::
+
+    bytes 0-1   0x00 0x00                      (magic: two zero bytes)
+    byte  2     type code of the elements      (0x08 ubyte, 0x09 byte, 0x0B short,
+                                                0x0C int, 0x0D float, 0x0E double)
+    byte  3     number of dimensions d
+    4 * d bytes the size of each dimension     (unsigned 32-bit)
+    payload     prod(sizes) elements, row-major
+
+``read_idx`` checks every one of these and raises ``ValueError`` naming the file
+and what was expected for anything else, so a corrupt file is never mis-read.
+"""
+
+import gzip
+import os
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+TYPE_CODES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+CODE_OF_KIND = {(dtype.kind, dtype.itemsize): code for code, dtype in TYPE_CODES.items()}
+MAX_DIMENSIONS = 16
+
+
+def read_bytes(path, gzipped=None):
+    """The file's content, decompressed when gzipped (by default: when the name ends in .gz)."""
+    path = Path(path)
+    if gzipped is None:
+        gzipped = path.suffix == ".gz"
+    if not gzipped:
+        return path.read_bytes()
+    try:
+        with gzip.open(path, "rb") as stream:
+            return stream.read()
+    except (OSError, EOFError, zlib.error) as error:
+        raise ValueError(f"{path}: not a valid gzip file ({error}); "
+                         "delete it and download it again") from error
+
+
+def parse_idx(data, name="<bytes>"):
+    """Decode the bytes of an IDX file into a native-endian array of its shape.
+
+    For one-byte types the result is a read-only view of ``data`` (no copy);
+    ``read_idx`` returns a writable copy.
+    """
+    if len(data) < 4:
+        raise ValueError(f"{name}: IDX header must be at least 4 bytes, the file has {len(data)}")
+    if data[0] != 0 or data[1] != 0:
+        raise ValueError(f"{name}: not an IDX file: the magic number must start with two zero "
+                         f"bytes, found 0x{data[0]:02x} 0x{data[1]:02x}")
+    code, ndim = data[2], data[3]
+    if code not in TYPE_CODES:
+        known = ", ".join(f"0x{c:02X}" for c in TYPE_CODES)
+        raise ValueError(f"{name}: unknown IDX type code 0x{code:02X}, expected one of {known}")
+    if not 1 <= ndim <= MAX_DIMENSIONS:
+        raise ValueError(f"{name}: IDX dimension count must be 1 to {MAX_DIMENSIONS}, got {ndim}")
+    header_size = 4 + 4 * ndim
+    if len(data) < header_size:
+        raise ValueError(f"{name}: truncated IDX header: {ndim} dimensions need {header_size} "
+                         f"header bytes, the file has {len(data)}")
+    shape = tuple(int(size) for size in np.frombuffer(data, ">u4", count=ndim, offset=4))
+    dtype = TYPE_CODES[code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    actual = len(data) - header_size
+    if actual < expected:
+        raise ValueError(f"{name}: truncated IDX payload: shape {shape} of {dtype.name} needs "
+                         f"{expected} bytes after the header, the file has {actual}")
+    if actual > expected:
+        raise ValueError(f"{name}: {actual - expected} extra bytes after the IDX payload: "
+                         f"shape {shape} of {dtype.name} needs {expected} bytes, found {actual}")
+    array = np.frombuffer(data, dtype, offset=header_size).reshape(shape)
+    return array.astype(dtype.newbyteorder("="), copy=False)
+
+
+def read_idx(path):
+    """Read an IDX file (raw, or gzip when the name ends in ``.gz``) into a NumPy array.
+
+    Returns an array of the file's shape and element type, in native byte order.
+    Raises ValueError naming the file for anything that is not a valid IDX file.
+    """
+    array = parse_idx(read_bytes(path), name=str(path))
+    return array if array.flags.writeable else array.copy()
+
+
+def write_idx(path, array):
+    """Write ``array`` as an IDX file, gzip-compressed when the name ends in ``.gz``.
+
+    array: uint8, int8, int16, int32, float32 or float64, 1 to 16 dimensions.
+    The file appears only when complete (written to a temporary file, then renamed).
+    """
+    path = Path(path)
+    array = np.asarray(array)
+    code = CODE_OF_KIND.get((array.dtype.kind, array.dtype.itemsize))
+    if code is None:
+        raise TypeError("array dtype must be one of uint8, int8, int16, int32, float32, "
+                        f"float64 for IDX, got {array.dtype}")
+    if not 1 <= array.ndim <= MAX_DIMENSIONS:
+        raise ValueError(f"array must have 1 to {MAX_DIMENSIONS} dimensions, got {array.ndim}")
+    header = bytes([0, 0, code, array.ndim]) + np.array(array.shape, ">u4").tobytes()
+    content = header + np.ascontiguousarray(array, TYPE_CODES[code]).tobytes()
+    if path.suffix == ".gz":
+        content = gzip.compress(content, mtime=0)
+    write_atomically(path, content)
+
+
+def write_atomically(path, content):
+    """Write bytes to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

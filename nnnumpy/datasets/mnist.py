@@ -1,0 +1,228 @@
+"""MNIST and Fashion-MNIST: find, download, verify and load.
+
+``load_mnist`` returns ``(x_train, t_train), (x_test, t_test)`` as the textbook's
+loader does. Every file is checked against the published MD5 of its *uncompressed*
+content on every load (cheap next to decompressing it), so a corrupt, truncated or
+foreign file is an error that names it, never a silent mis-read.
+"""
+
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .idx import parse_idx, read_bytes
+
+FILE_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
+FILE_NAMES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+# MD5 of the uncompressed content of each file, as published with each dataset.
+DATASETS = {
+    "mnist": {
+        "md5": {
+            "train_images": "6bbc9ace898e44ae57da46a324031adb",
+            "train_labels": "a25bea736e30d166cdddb491f175f624",
+            "test_images": "2646ac647ad5339dbf082846283269ea",
+            "test_labels": "27ae3e4e09519cfbb04c329615203637",
+        },
+        "mirrors": [
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+            "http://yann.lecun.com/exdb/mnist/",
+        ],
+    },
+    "fashion-mnist": {
+        "md5": {
+            "train_images": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+            "train_labels": "9018921c3c673c538a1fc5bad174d6f9",
+            "test_images": "8181f5470baa50b63fa0f6fddb340f0a",
+            "test_labels": "15d484375f8d13e6eb1aabb0c3f46965",
+        },
+        "mirrors": [
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ],
+    },
+}
+
+REPOSITORY_DATA = Path(__file__).resolve().parents[2] / "data"
+DOWNLOAD_TIMEOUT_S = 30
+
+
+def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
+               download=True, dtype=np.float32, dataset="mnist", mirrors=None):
+    """Load MNIST (or Fashion-MNIST) as NumPy arrays.
+
+    Parameters
+    ----------
+    normalize : bool
+        Scale pixels to [0, 1] as ``dtype``; otherwise keep the uint8 values 0..255.
+    flatten : bool
+        Images as (N, 784); otherwise (N, 1, 28, 28).
+    one_hot_label : bool
+        Labels as one-hot (N, 10) of ``dtype``; otherwise int64 class indices (N,).
+    data_dir : str or Path, optional
+        Where the files are: this folder, else ``$NNNUMPY_DATA``, else the repository's
+        ``data/``. The folder may hold the four files or a ``mnist/`` (``fashion-mnist/``)
+        subfolder that does; ``.gz`` and uncompressed files are both accepted.
+    download : bool
+        Download missing files (into ``<folder>/<dataset>/``) from the known mirrors.
+    dtype : float32 or float64
+    dataset : {"mnist", "fashion-mnist"}
+    mirrors : list of str, optional
+        Base URLs to download from instead of the known mirrors.
+
+    Returns
+    -------
+    (x_train, t_train), (x_test, t_test)
+        x_train: (60000, 784), t_train: (60000,); x_test: (10000, 784), t_test: (10000,).
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    paths = find_files(dataset, data_dir, download, mirrors)
+    arrays = {key: load_verified(paths[key], DATASETS[dataset]["md5"][key]) for key in FILE_KEYS}
+
+    for prefix in ("train", "test"):
+        images, labels = arrays[prefix + "_images"], arrays[prefix + "_labels"]
+        if images.ndim != 3 or labels.shape != images.shape[:1]:
+            raise ValueError(f"{paths[prefix + '_images']}: expected images (N, 28, 28) and "
+                             f"labels (N,), got {images.shape} and {labels.shape}")
+
+    def images(x):
+        x = x.reshape(x.shape[0], -1) if flatten else x.reshape(x.shape[0], 1, *x.shape[1:])
+        if not normalize:
+            return x.copy()  # a writable array, not a view of the file's bytes
+        x = x.astype(dtype)
+        x /= 255
+        return x
+
+    def labels(t):
+        t = t.astype(np.int64)
+        return np.eye(10, dtype=dtype)[t] if one_hot_label else t
+
+    return ((images(arrays["train_images"]), labels(arrays["train_labels"])),
+            (images(arrays["test_images"]), labels(arrays["test_labels"])))
+
+
+def search_root(data_dir):
+    """The folder to search: ``data_dir``, else ``$NNNUMPY_DATA``, else the repository's data/."""
+    if data_dir is not None:
+        return Path(data_dir)
+    if os.environ.get("NNNUMPY_DATA"):
+        return Path(os.environ["NNNUMPY_DATA"])
+    return REPOSITORY_DATA
+
+
+def find_files(dataset, data_dir=None, download=True, mirrors=None):
+    """Paths of the four files of ``dataset``, downloading the missing ones if allowed.
+
+    Looks in the root folder itself and in its ``<dataset>/`` subfolder, and takes the
+    first that holds all four files (compressed or not).
+    """
+    root = search_root(data_dir)
+    candidates = [root, root / dataset]
+    for folder in candidates:
+        found = {key: existing_file(folder, FILE_NAMES[key]) for key in FILE_KEYS}
+        if all(found.values()):
+            return found
+    if not download:
+        raise FileNotFoundError(missing_message(dataset, candidates, "download=False"))
+    target = root / dataset
+    found = {key: existing_file(target, FILE_NAMES[key]) for key in FILE_KEYS}
+    for key in FILE_KEYS:
+        if found[key] is None:
+            file_name = FILE_NAMES[key] + ".gz"
+            found[key] = download_file(file_name, target, DATASETS[dataset]["md5"][key],
+                                       mirrors or DATASETS[dataset]["mirrors"],
+                                       help_text=missing_message(dataset, candidates,
+                                                                 "every mirror failed"))
+    return found
+
+
+def existing_file(folder, name):
+    """``folder/name.gz`` or ``folder/name``, whichever exists first, else None."""
+    for path in (folder / (name + ".gz"), folder / name):
+        if path.is_file():
+            return path
+    return None
+
+
+def missing_message(dataset, folders, reason):
+    looked = " and ".join(str(folder) for folder in folders)
+    needed = ", ".join(FILE_NAMES[key] + "[.gz]" for key in FILE_KEYS)
+    return (f"{dataset} files not found ({reason}). Looked in {looked}. Needed: {needed}. "
+            "Put them in a folder and pass load_mnist(data_dir=FOLDER), or set the "
+            "environment variable NNNUMPY_DATA=FOLDER (the folder may also hold them in a "
+            f"'{dataset}/' subfolder).")
+
+
+def load_verified(path, md5):
+    """Read one IDX file, check the MD5 of its uncompressed content, and decode it."""
+    content = read_bytes(path)
+    actual = hashlib.md5(content).hexdigest()
+    if actual != md5:
+        raise ValueError(f"{path}: checksum mismatch: the MD5 of the uncompressed content is "
+                         f"{actual}, expected {md5}. The file is corrupt, truncated or not the "
+                         "right file; delete it and load again to download a fresh copy.")
+    return parse_idx(content, name=str(path))
+
+
+def download_file(file_name, folder, md5, mirrors, help_text=""):
+    """Download ``file_name`` into ``folder`` from the first mirror that serves it intact.
+
+    Each attempt streams into a temporary file in ``folder``, which is renamed to
+    ``folder/file_name`` only after the MD5 of its uncompressed content equals ``md5``.
+    A failed attempt leaves nothing behind. Returns the final path; raises OSError
+    listing every mirror and why it failed.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    failures = []
+    for mirror in mirrors:
+        url = mirror.rstrip("/") + "/" + file_name
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=file_name, suffix=".part")
+        os.close(handle)
+        try:
+            fetch(url, temporary, file_name)
+            content = read_bytes(temporary, gzipped=file_name.endswith(".gz"))
+            actual = hashlib.md5(content).hexdigest()
+            if actual != md5:
+                raise ValueError(f"checksum mismatch (MD5 {actual}, expected {md5})")
+            final = folder / file_name
+            os.replace(temporary, final)
+            return final
+        except (OSError, ValueError) as error:
+            failures.append(f"{url}: {error}")
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    tried = "\n  ".join(failures)
+    raise OSError(f"could not download {file_name}; tried:\n  {tried}\n{help_text}")
+
+
+def fetch(url, path, label):
+    """Stream ``url`` into ``path`` with a progress bar."""
+    request = urllib.request.Request(url, headers={"User-Agent": "nnnumpy"})
+    with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response, \
+            open(path, "wb") as stream:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=total, unit="B", unit_scale=True, desc=label, leave=False) as bar:
+            while True:
+                chunk = response.read(1 << 16)
+                if not chunk:
+                    break
+                stream.write(chunk)
+                bar.update(len(chunk))
