@@ -41,3 +41,20 @@ requires_mnist = pytest.mark.skipif(mnist_dir() is None,
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def load_script(name):
+    """Import scripts/<name>.py as a module, so tests can call its main(argv)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"script_{name}", REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def assert_png(path):
+    """The file exists, is not empty and starts with the PNG signature."""
+    data = Path(path).read_bytes()
+    assert len(data) > 1000, f"{path} is only {len(data)} bytes"
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"

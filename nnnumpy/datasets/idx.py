@@ -14,12 +14,12 @@ and what was expected for anything else, so a corrupt file is never mis-read.
 """
 
 import gzip
-import os
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ..io import write_atomically
 
 TYPE_CODES = {
     0x08: np.dtype(">u1"),
@@ -112,16 +112,3 @@ def write_idx(path, array):
     if path.suffix == ".gz":
         content = gzip.compress(content, mtime=0)
     write_atomically(path, content)
-
-
-def write_atomically(path, content):
-    """Write bytes to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise

@@ -93,15 +93,13 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
     paths = find_files(dataset, data_dir, download, mirrors)
-    arrays = {key: load_verified(paths[key], DATASETS[dataset]["md5"][key]) for key in FILE_KEYS}
+    checksums = DATASETS[dataset]["md5"]
 
-    for prefix in ("train", "test"):
-        images, labels = arrays[prefix + "_images"], arrays[prefix + "_labels"]
-        if images.ndim != 3 or labels.shape != images.shape[:1]:
-            raise ValueError(f"{paths[prefix + '_images']}: expected images (N, 28, 28) and "
-                             f"labels (N,), got {images.shape} and {labels.shape}")
-
-    def images(x):
+    # One file at a time, so that only one file's raw bytes are in memory at once.
+    def images(key):
+        x = load_verified(paths[key], checksums[key])
+        if x.ndim != 3:
+            raise ValueError(f"{paths[key]}: expected images (N, rows, columns), got {x.shape}")
         x = x.reshape(x.shape[0], -1) if flatten else x.reshape(x.shape[0], 1, *x.shape[1:])
         if not normalize:
             return x.copy()  # a writable array, not a view of the file's bytes
@@ -109,12 +107,19 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
         x /= 255
         return x
 
-    def labels(t):
+    def labels(key, count):
+        t = load_verified(paths[key], checksums[key])
+        if t.shape != (count,):
+            raise ValueError(f"{paths[key]}: expected {count} labels (one per image), "
+                             f"got shape {t.shape}")
         t = t.astype(np.int64)
         return np.eye(10, dtype=dtype)[t] if one_hot_label else t
 
-    return ((images(arrays["train_images"]), labels(arrays["train_labels"])),
-            (images(arrays["test_images"]), labels(arrays["test_labels"])))
+    x_train = images("train_images")
+    t_train = labels("train_labels", x_train.shape[0])
+    x_test = images("test_images")
+    t_test = labels("test_labels", x_test.shape[0])
+    return (x_train, t_train), (x_test, t_test)
 
 
 def search_root(data_dir):

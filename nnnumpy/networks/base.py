@@ -126,13 +126,17 @@ class Network:
         loss back to the input, turns dL/d(out) into dL/dx and the parameter gradients.
         The returned arrays are the layers' own ``dW``/``db``, replaced on the next call.
         """
-        self.loss(x, t, train=True)
+        return self.loss_and_gradient(x, t)[1]
+
+    def loss_and_gradient(self, x, t):
+        """``(loss, gradient)`` from the same forward pass (what a training step needs)."""
+        loss = self.loss(x, t, train=True)
         dout = self.last_layer.backward(1)
         for layer in reversed(list(self.layers.values())):
             dout = layer.backward(dout)
         grads = {key: getattr(layer, "d" + name) for key, layer, name in self.param_slots}
         self.add_regularization_gradient(grads)
-        return grads
+        return loss, grads
 
     def add_regularization_gradient(self, grads):
         """Add the gradient of ``regularization_loss`` to ``grads``; nothing here."""

@@ -1,0 +1,190 @@
+"""Optimizers: each ``update(params, grads)`` changes the arrays of ``params`` in place.
+
+Updating in place matters twice: the network's layers hold the same arrays as
+``params`` (so the network learns), and no new arrays are allocated per step.
+The state (velocities, moment estimates) is created on the first update, shaped
+and typed like each parameter, on the parameter's own device.
+
+Learning-rate schedules (``StepDecay``, ``ExponentialDecay``) map an epoch to a
+learning rate; the trainer sets ``optimizer.lr`` from one at each epoch.
+"""
+
+import math
+
+from .backend import get_array_module
+
+
+def zeros_like_params(params):
+    """A dict of zero arrays shaped like each parameter: an optimizer's initial state."""
+    return {key: get_array_module(p).zeros_like(p) for key, p in params.items()}
+
+
+def _check_positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
+            or not math.isfinite(value):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _check_fraction(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+class SGD:
+    """Stochastic gradient descent: W <- W - lr * dW."""
+
+    def __init__(self, lr=0.01):
+        self.lr = _check_positive("lr", lr)
+
+    def update(self, params, grads):
+        for key in params:
+            params[key] -= self.lr * grads[key]
+
+
+class Momentum:
+    """v <- momentum * v - lr * dW;  W <- W + v."""
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr = _check_positive("lr", lr)
+        self.momentum = _check_fraction("momentum", momentum)
+        self.v = None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = zeros_like_params(params)
+        for key in params:
+            v = self.v[key]
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            params[key] += v
+
+
+class Nesterov:
+    """Nesterov's accelerated gradient, in the form that needs only the gradient at W.
+
+    v <- momentum * v - lr * dW;  W <- W + momentum * v - lr * dW
+    (the step looks ahead along the new velocity).
+    """
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr = _check_positive("lr", lr)
+        self.momentum = _check_fraction("momentum", momentum)
+        self.v = None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = zeros_like_params(params)
+        for key in params:
+            v = self.v[key]
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            params[key] += self.momentum * v - self.lr * grads[key]
+
+
+class AdaGrad:
+    """h <- h + dW^2;  W <- W - lr * dW / (sqrt(h) + eps): each weight slows as it learns."""
+
+    def __init__(self, lr=0.01, eps=1e-7):
+        self.lr = _check_positive("lr", lr)
+        self.eps = _check_positive("eps", eps)
+        self.h = None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = zeros_like_params(params)
+        for key in params:
+            xp = get_array_module(params[key])
+            self.h[key] += grads[key] ** 2
+            params[key] -= self.lr * grads[key] / (xp.sqrt(self.h[key]) + self.eps)
+
+
+class RMSprop:
+    """h <- decay * h + (1 - decay) * dW^2;  W <- W - lr * dW / (sqrt(h) + eps).
+
+    Like AdaGrad, but old gradients are forgotten, so learning never stops.
+    """
+
+    def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-7):
+        self.lr = _check_positive("lr", lr)
+        self.decay_rate = _check_fraction("decay_rate", decay_rate)
+        self.eps = _check_positive("eps", eps)
+        self.h = None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = zeros_like_params(params)
+        for key in params:
+            xp = get_array_module(params[key])
+            h = self.h[key]
+            h *= self.decay_rate
+            h += (1 - self.decay_rate) * grads[key] ** 2
+            params[key] -= self.lr * grads[key] / (xp.sqrt(h) + self.eps)
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015), step t = 1, 2, ...:
+
+    m <- beta1 m + (1 - beta1) dW;   v <- beta2 v + (1 - beta2) dW^2
+    W <- W - lr_t m / (sqrt(v) + eps),  lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t)
+    (lr_t folds the bias corrections of m and v into the step size).
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr = _check_positive("lr", lr)
+        self.beta1 = _check_fraction("beta1", beta1)
+        self.beta2 = _check_fraction("beta2", beta2)
+        self.eps = _check_positive("eps", eps)
+        self.iter = 0
+        self.m = None
+        self.v = None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m = zeros_like_params(params)
+            self.v = zeros_like_params(params)
+        self.iter += 1
+        lr_t = self.lr * math.sqrt(1 - self.beta2 ** self.iter) / (1 - self.beta1 ** self.iter)
+        for key in params:
+            xp = get_array_module(params[key])
+            m, v, g = self.m[key], self.v[key], grads[key]
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g ** 2
+            params[key] -= lr_t * m / (xp.sqrt(v) + self.eps)
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad,
+              "rmsprop": RMSprop, "adam": Adam}
+
+
+def make_optimizer(name, **hyperparameters):
+    """An optimizer from its name (sgd, momentum, nesterov, adagrad, rmsprop, adam)."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
+    return OPTIMIZERS[name](**hyperparameters)
+
+
+class StepDecay:
+    """lr(epoch) = lr0 * gamma ** (epoch // step_size); epochs count from 0."""
+
+    def __init__(self, step_size=10, gamma=0.5):
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
+        self.step_size = step_size
+        self.gamma = _check_positive("gamma", gamma)
+
+    def __call__(self, lr0, epoch):
+        return lr0 * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialDecay:
+    """lr(epoch) = lr0 * gamma ** epoch; epochs count from 0."""
+
+    def __init__(self, gamma=0.95):
+        self.gamma = _check_positive("gamma", gamma)
+
+    def __call__(self, lr0, epoch):
+        return lr0 * self.gamma ** epoch

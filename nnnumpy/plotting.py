@@ -1,0 +1,69 @@
+"""Figures, drawn with matplotlib's Agg renderer and saved as PNG files.
+
+No pyplot and no global backend switch: each function builds a ``Figure``, draws,
+saves it and lets it go, so it works on machines without a screen.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+
+def new_figure(width, height):
+    """A Figure with an Agg canvas, independent of pyplot's state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def save_figure(figure, path):
+    """Save as PNG, creating the folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, format="png")
+    return path
+
+
+def moving_average(values, window):
+    """Mean of each run of ``window`` consecutive values (shorter at the start)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return values
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    ends = np.arange(1, values.size + 1)
+    starts = np.maximum(ends - window, 0)
+    return (cumulative[ends] - cumulative[starts]) / (ends - starts)
+
+
+def plot_learning_curves(history, path, title=None):
+    """Left: per-iteration loss, raw and smoothed. Right: accuracy per epoch. Saves a PNG."""
+    figure = new_figure(11, 4)
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
+
+    losses = np.asarray(history["loss"], dtype=np.float64)
+    iterations = np.arange(1, losses.size + 1)
+    window = max(1, losses.size // 50)
+    loss_axes.plot(iterations, losses, color="tab:blue", alpha=0.25, linewidth=0.8,
+                   label="batch loss")
+    loss_axes.plot(iterations, moving_average(losses, window), color="tab:blue",
+                   label=f"moving average ({window})")
+    loss_axes.set_xlabel("iteration")
+    loss_axes.set_ylabel("training loss")
+    loss_axes.set_yscale("log")
+    loss_axes.legend()
+
+    epochs = np.arange(1, len(history["test_acc"]) + 1)
+    for key, label in [("train_acc", "train"), ("val_acc", "validation"), ("test_acc", "test")]:
+        if history.get(key):
+            accuracy_axes.plot(epochs, history[key], marker="o", label=label)
+    accuracy_axes.set_xlabel("epoch")
+    accuracy_axes.set_ylabel("accuracy")
+    accuracy_axes.grid(alpha=0.3)
+    accuracy_axes.legend()
+    if title:
+        figure.suptitle(title)
+    return save_figure(figure, path)

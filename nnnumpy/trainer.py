@@ -1,0 +1,287 @@
+"""The training loop: epochs of shuffled mini-batches, evaluation, history.
+
+An epoch is one pass over a fresh permutation of the training set: every sample
+once, the last batch possibly smaller. After each epoch the network is evaluated,
+in batches and counting every sample, on the test set, on a fixed sample of the
+training set and, when asked, on a validation split. The history is a plain dict
+of lists of Python floats, ready to plot or to save as JSON.
+"""
+
+import math
+import signal
+import threading
+import time
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .backend import get_array_module, to_numpy
+from .functions import softmax_cross_entropy
+from .optimizers import make_optimizer
+
+GRADIENT_METHODS = ("backprop", "numerical")
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite: the learning rate is usually too large."""
+
+
+class Trainer:
+    """Train ``network`` by mini-batch gradient descent and record what happens.
+
+    Parameters
+    ----------
+    network : a network with ``params``, ``loss_and_gradient``, ``numerical_gradient``
+        and ``predict`` (TwoLayerNet, MultiLayerNet).
+    x_train : (N, D) or (N, 1, 28, 28); t_train : (N,) class indices or (N, C) one-hot.
+    x_test, t_test : the same for the test set, evaluated after every epoch.
+    optimizer : an optimizer object, or its name ("sgd", "adam", ...).
+    optimizer_params : dict of hyper-parameters when ``optimizer`` is a name.
+    epochs, batch_size : int.
+    seed : int or None; the same seed, backend and dtype give the same history.
+    gradient : "backprop" or "numerical" (central differences: very slow, float64 only).
+    lr_schedule : None, or a callable ``(lr0, epoch) -> lr`` such as ``StepDecay``.
+    validation_split : fraction of the training set held out for validation.
+    patience : with a validation split, stop after this many epochs without a better
+        validation loss and restore the best parameters (early stopping).
+    train_eval_size : size of the fixed training sample evaluated each epoch (None: all).
+    eval_batch_size : batch size of evaluation (larger is faster, uses more memory).
+    sync_every : iterations between looks at the loss (the bar, the NaN check).
+    verbose : show a progress bar per epoch and print a line per epoch.
+    """
+
+    def __init__(self, network, x_train, t_train, x_test, t_test, optimizer="sgd",
+                 optimizer_params=None, epochs=10, batch_size=100, seed=None,
+                 gradient="backprop", lr_schedule=None, validation_split=0.0, patience=None,
+                 train_eval_size=10000, eval_batch_size=2000, sync_every=20, verbose=True):
+        self.network = network
+        check_data("x_train", "t_train", x_train, t_train, network)
+        check_data("x_test", "t_test", x_test, t_test, network)
+        self.epochs = check_count("epochs", epochs)
+        self.batch_size = check_count("batch_size", batch_size)
+        self.eval_batch_size = check_count("eval_batch_size", eval_batch_size)
+        self.sync_every = check_count("sync_every", sync_every)
+        if gradient not in GRADIENT_METHODS:
+            raise ValueError(f"gradient must be one of {GRADIENT_METHODS}, got {gradient!r}")
+        if gradient == "numerical":
+            network.check_host_float64("training with gradient='numerical'")
+        self.gradient = gradient
+        if not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        if patience is not None:
+            check_count("patience", patience)
+            if validation_split == 0:
+                raise ValueError("patience (early stopping) needs a validation_split > 0")
+        self.patience = patience
+        self.lr_schedule = lr_schedule
+        self.optimizer = (make_optimizer(optimizer, **(optimizer_params or {}))
+                          if isinstance(optimizer, str) else optimizer)
+        self.verbose = verbose
+        self.rng = np.random.default_rng(seed)
+
+        dtype = network.params["W1"].dtype
+        xp = get_array_module(network.params["W1"])
+        self.x_train, self.t_train = as_network_data(xp, x_train, t_train, dtype)
+        self.x_test, self.t_test = as_network_data(xp, x_test, t_test, dtype)
+
+        order = self.rng.permutation(x_train.shape[0])
+        n_val = int(round(validation_split * x_train.shape[0]))
+        if validation_split and not 0 < n_val < x_train.shape[0]:
+            raise ValueError(f"validation_split={validation_split} leaves no samples to "
+                             f"train or to validate on out of {x_train.shape[0]}")
+        self.val_indices = np.sort(order[:n_val]) if n_val else None
+        self.train_indices = np.sort(order[n_val:])
+        if train_eval_size is None or train_eval_size >= self.train_indices.size:
+            self.train_eval_indices = None if n_val == 0 else self.train_indices
+        else:
+            sample = self.rng.choice(self.train_indices.size, train_eval_size, replace=False)
+            self.train_eval_indices = np.sort(self.train_indices[sample])
+
+        self.history = {"loss": [], "train_loss": [], "train_acc": [], "test_loss": [],
+                        "test_acc": [], "epoch_time": [], "lr": []}
+        if n_val:
+            self.history.update({"val_loss": [], "val_acc": []})
+        self.best_epoch = None
+        self.interrupted = False
+        self._stop_requested = False
+
+    # ---------------------------------------------------------------- training
+    def fit(self):
+        """Train for ``epochs`` epochs (fewer on early stopping or Ctrl-C); return the history.
+
+        Ctrl-C stops after the current batch (a second Ctrl-C stops at once).
+        Raises TrainingDiverged when the loss becomes NaN or infinite.
+        """
+        base_lr = getattr(self.optimizer, "lr", None)
+        best_val_loss, best_params, waited = math.inf, None, 0
+        with catch_interrupt(self), np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(self.epochs):
+                if self.lr_schedule is not None:
+                    self.optimizer.lr = self.lr_schedule(base_lr, epoch)
+                start = time.perf_counter()
+                self.train_epoch(epoch)
+                seconds = time.perf_counter() - start
+                self.record_epoch(epoch, seconds)
+                if self._stop_requested:
+                    self.interrupted = True
+                    self.say(f"interrupted: stopped after {len(self.history['loss'])} "
+                             "iterations; returning the history so far")
+                    break
+                if self.patience is not None:
+                    val_loss = self.history["val_loss"][-1]
+                    if val_loss < best_val_loss:
+                        best_val_loss, waited, self.best_epoch = val_loss, 0, epoch + 1
+                        best_params = {k: v.copy() for k, v in self.network.params.items()}
+                    else:
+                        waited += 1
+                        if waited >= self.patience:
+                            self.say(f"early stopping: no better validation loss for "
+                                     f"{waited} epochs; keeping epoch {self.best_epoch}")
+                            break
+        if best_params is not None:
+            for key, value in best_params.items():
+                self.network.params[key][...] = value  # in place: the layers share them
+        return self.history
+
+    def train_epoch(self, epoch):
+        """One pass over a fresh permutation of the training samples."""
+        order = self.train_indices[self.rng.permutation(self.train_indices.size)]
+        n_batches = math.ceil(order.size / self.batch_size)
+        sync_every = 1 if self.gradient == "numerical" else self.sync_every
+        losses = []
+        with tqdm(total=n_batches, desc=f"epoch {epoch + 1}/{self.epochs}", unit="batch",
+                  leave=False, disable=not self.verbose) as bar:
+            for i in range(n_batches):
+                batch = order[i * self.batch_size:(i + 1) * self.batch_size]
+                losses.append(self.step(self.x_train[batch], self.t_train[batch]))
+                bar.update(1)
+                if (i + 1) % sync_every == 0 or i + 1 == n_batches or self._stop_requested:
+                    self.sync_losses(losses, epoch, bar)
+                    losses = []
+                if self._stop_requested:
+                    break
+
+    def step(self, x, t):
+        """One update of the parameters from the batch (x, t); returns the batch loss."""
+        if self.gradient == "backprop":
+            loss, grads = self.network.loss_and_gradient(x, t)
+        else:
+            grads = self.network.numerical_gradient(x, t)
+            loss = self.network.loss(x, t, train=True)
+        self.optimizer.update(self.network.params, grads)
+        return loss
+
+    def sync_losses(self, losses, epoch, bar):
+        """Bring the latest batch losses to the host, check them, show the last one."""
+        xp = get_array_module(losses[0])
+        values = np.atleast_1d(to_numpy(xp.stack([xp.asarray(loss) for loss in losses])))
+        first_iteration = len(self.history["loss"]) + 1
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            lr = getattr(self.optimizer, "lr", None)
+            raise TrainingDiverged(
+                f"the loss became {values[bad[0]]} at iteration {first_iteration + bad[0]} "
+                f"(epoch {epoch + 1}); the learning rate {lr} is probably too large: "
+                "try a smaller one (for example ten times smaller)")
+        self.history["loss"].extend(float(v) for v in values)
+        bar.set_postfix(loss=f"{values[-1]:.4f}", refresh=False)
+
+    # -------------------------------------------------------------- evaluation
+    def evaluate(self, x, t, indices=None):
+        """Mean loss and accuracy over every sample of (x, t) (or of x[indices]), in batches.
+
+        The loss is the data loss (softmax cross-entropy), without regularisation terms.
+        """
+        xp = get_array_module(x)
+        n = x.shape[0] if indices is None else indices.size
+        loss_sum, correct = 0.0, 0
+        for start in range(0, n, self.eval_batch_size):
+            part = slice(start, start + self.eval_batch_size)
+            rows = part if indices is None else indices[part]
+            x_batch, t_batch = x[rows], t[rows]
+            scores = self.network.predict(x_batch, train=False)
+            labels = t_batch.argmax(axis=1) if t_batch.ndim == 2 else t_batch
+            loss_sum += to_numpy(softmax_cross_entropy(scores, t_batch)) * x_batch.shape[0]
+            correct += int(to_numpy(xp.count_nonzero(scores.argmax(axis=1) == labels)))
+        return loss_sum / n, correct / n
+
+    def record_epoch(self, epoch, seconds):
+        """Evaluate after an epoch, append to the history and print the epoch's line."""
+        history = self.history
+        history["epoch_time"].append(seconds)
+        history["lr"].append(float(getattr(self.optimizer, "lr", math.nan)))
+        train = self.evaluate(self.x_train, self.t_train, self.train_eval_indices)
+        test = self.evaluate(self.x_test, self.t_test)
+        history["train_loss"].append(train[0])
+        history["train_acc"].append(train[1])
+        history["test_loss"].append(test[0])
+        history["test_acc"].append(test[1])
+        line = (f"epoch {epoch + 1:>3}/{self.epochs}  train loss {train[0]:.4f}  "
+                f"train acc {train[1]:.4f}  test acc {test[1]:.4f}")
+        if self.val_indices is not None:
+            val = self.evaluate(self.x_train, self.t_train, self.val_indices)
+            history["val_loss"].append(val[0])
+            history["val_acc"].append(val[1])
+            line += f"  val acc {val[1]:.4f}"
+        self.say(f"{line}  {seconds:.1f} s")
+
+    def say(self, message):
+        if self.verbose:
+            tqdm.write(message)
+
+
+class catch_interrupt:
+    """Within ``with catch_interrupt(trainer)``, Ctrl-C asks the trainer to stop.
+
+    The first Ctrl-C sets ``trainer._stop_requested`` (the loop stops after its
+    current batch); a second one interrupts at once. Only the main thread can
+    receive signals, so elsewhere this does nothing.
+    """
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self.previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self.handle)
+        return self
+
+    def handle(self, signum, frame):
+        if self.trainer._stop_requested:
+            raise KeyboardInterrupt
+        self.trainer._stop_requested = True
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
+def check_count(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_data(x_name, t_name, x, t, network):
+    """x: (N, input_size) or (N, ...) with that many features; t: (N,) or (N, C)."""
+    if not hasattr(x, "shape") or x.ndim < 2 or x.shape[0] == 0:
+        raise ValueError(f"{x_name} must be an array (N, {network.input_size}) with N > 0, "
+                         f"got {getattr(x, 'shape', type(x).__name__)}")
+    try:
+        network.check_batch(x[:1], t[:1])
+    except ValueError as error:
+        raise ValueError(f"{x_name}/{t_name}: {error}") from None
+    if t.shape[0] != x.shape[0]:
+        raise ValueError(f"{t_name} must have {x.shape[0]} labels to match {x_name}, "
+                         f"got {t.shape[0]}")
+
+
+def as_network_data(xp, x, t, dtype):
+    """Move (x, t) to the network's device: x as its dtype, t as int64 indices or one-hot dtype."""
+    x = xp.asarray(x)
+    x = x if x.dtype == dtype else x.astype(dtype)
+    t = xp.asarray(t)
+    t = t.astype(np.int64, copy=False) if t.ndim == 1 else t.astype(dtype, copy=False)
+    return x, t

@@ -1,0 +1,151 @@
+"""Train a network on MNIST: a progress bar per epoch, a line per epoch, a summary.
+
+    python scripts/train_mnist.py                      # the default run
+    python scripts/train_mnist.py --plot curves.png --save net.npz
+    python scripts/train_mnist.py --gradient numerical --hidden-size 10 --train-size 300 \\
+        --epochs 1 --batch-size 10 --lr 0.5     # backprop's slow ancestor, on a small subset
+"""
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from nnnumpy import backend
+from nnnumpy.datasets.mnist import load_mnist, search_root
+from nnnumpy.io import save_params
+from nnnumpy.networks import TwoLayerNet
+from nnnumpy.networks.base import ACTIVATIONS
+from nnnumpy.optimizers import OPTIMIZERS, ExponentialDecay
+from nnnumpy.trainer import Trainer, TrainingDiverged
+
+# The default run: about 98.0% test accuracy in about 15 s on 2 cores.
+DEFAULTS = {"hidden_size": 300, "epochs": 12, "batch_size": 100, "optimizer": "momentum",
+            "lr_decay": 0.8, "init": "he", "activation": "relu", "seed": 0}
+DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05,
+              "rmsprop": 0.001, "adam": 0.001}
+
+
+def positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text):
+    value = float(text)
+    if not value > 0 or not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def init_value(text):
+    if text in ("he", "xavier"):
+        return text
+    try:
+        return positive_float(text)
+    except (ValueError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(
+            f"must be 'he', 'xavier' or a positive std, got {text}") from None
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        description="Train a two-layer network on MNIST with nnnumpy.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--hidden-size", type=positive_int, default=DEFAULTS["hidden_size"],
+                        help="units in the hidden layer")
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS),
+                        default=DEFAULTS["activation"], help="hidden activation")
+    parser.add_argument("--init", type=init_value, default=DEFAULTS["init"],
+                        help="initial weight std: 'he', 'xavier' or a number such as 0.01")
+    parser.add_argument("--epochs", type=positive_int, default=DEFAULTS["epochs"],
+                        help="passes over the training set")
+    parser.add_argument("--batch-size", type=positive_int, default=DEFAULTS["batch_size"],
+                        help="samples per mini-batch")
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=DEFAULTS["optimizer"],
+                        help="update rule")
+    parser.add_argument("--lr", type=positive_float, default=None,
+                        help="learning rate (default: per optimizer, "
+                             + ", ".join(f"{k} {v}" for k, v in DEFAULT_LR.items()) + ")")
+    parser.add_argument("--lr-decay", type=positive_float, default=DEFAULTS["lr_decay"],
+                        help="multiply the learning rate by this after every epoch "
+                             "(1 keeps it constant)")
+    parser.add_argument("--gradient", choices=("backprop", "numerical"), default="backprop",
+                        help="how gradients are computed; 'numerical' is very slow and "
+                             "uses float64")
+    parser.add_argument("--train-size", type=positive_int, default=None,
+                        help="train on the first N training images only (default: all 60000)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                        help="parameter and data type (default: float32; float64 with "
+                             "--gradient numerical)")
+    parser.add_argument("--seed", type=int, default=DEFAULTS["seed"],
+                        help="seed for the initial weights and the batch order")
+    parser.add_argument("--backend", choices=backend.BACKENDS, default=None,
+                        help="array backend (default: $NNNUMPY_BACKEND, else numpy)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with the MNIST files (default: $NNNUMPY_DATA, else data/)")
+    parser.add_argument("--plot", metavar="PATH", default=None,
+                        help="write the learning curves to this PNG file")
+    parser.add_argument("--save", metavar="PATH", default=None,
+                        help="write the trained parameters to this .npz file")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or epoch lines")
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.dtype is None:
+        args.dtype = "float64" if args.gradient == "numerical" else "float32"
+    if args.gradient == "numerical" and args.dtype != "float64":
+        parser.error("--gradient numerical needs --dtype float64 (central differences in "
+                     "float32 have errors near 1e-2)")
+    if args.backend is not None:
+        backend.set_backend(args.backend)
+    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    started = time.perf_counter()
+
+    (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=args.data_dir, dtype=args.dtype)
+    if args.train_size is not None:
+        x_train, t_train = x_train[:args.train_size], t_train[:args.train_size]
+    print(f"data: MNIST from {search_root(args.data_dir)}: {x_train.shape[0]} training and "
+          f"{x_test.shape[0]} test images")
+
+    network = TwoLayerNet(784, args.hidden_size, 10, weight_init_std=args.init,
+                          activation=args.activation, dtype=args.dtype, seed=args.seed)
+    print(f"network: {network}, init {args.init}; {args.optimizer} lr {lr} "
+          f"(x{args.lr_decay} per epoch), "
+          f"batch {args.batch_size}, {args.epochs} epochs, {args.gradient} gradients, "
+          f"backend {backend.get_backend()}")
+
+    trainer = Trainer(network, x_train, t_train, x_test, t_test, optimizer=args.optimizer,
+                      optimizer_params={"lr": lr}, epochs=args.epochs,
+                      batch_size=args.batch_size, seed=args.seed, gradient=args.gradient,
+                      lr_schedule=ExponentialDecay(args.lr_decay), verbose=not args.quiet)
+    try:
+        history = trainer.fit()
+    except TrainingDiverged as error:
+        print(f"error: training diverged: {error}", file=sys.stderr)
+        return 1
+
+    if args.plot:
+        from nnnumpy.plotting import plot_learning_curves
+
+        plot_learning_curves(history, args.plot, title=str(network))
+        print(f"plot: {args.plot}")
+    if args.save:
+        save_params(args.save, network)
+        print(f"saved: {args.save}")
+    epochs_done = len(history["test_acc"])
+    total = time.perf_counter() - started
+    print(f"done: test accuracy {history['test_acc'][-1]:.4f} after {epochs_done} epochs "
+          f"({len(history['loss'])} iterations), {sum(history['epoch_time']):.1f} s training, "
+          f"{total:.1f} s in all" + (" (interrupted)" if trainer.interrupted else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

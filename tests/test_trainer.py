@@ -1,0 +1,172 @@
+import json
+
+import numpy as np
+import pytest
+
+from nnnumpy import TwoLayerNet
+from nnnumpy.optimizers import SGD, StepDecay
+from nnnumpy.trainer import Trainer, TrainingDiverged
+
+
+def blobs(n, rng, dims=6, classes=3):
+    """Gaussian clusters, one per class: an easy, fast problem."""
+    centers = rng.standard_normal((classes, dims)) * 3
+    t = rng.integers(0, classes, n)
+    return centers[t] + rng.standard_normal((n, dims)), t
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    x, t = blobs(230, rng)
+    return x[:180], t[:180], x[180:], t[180:]
+
+
+def make_trainer(data, **kwargs):
+    x, t, x_test, t_test = data
+    net = TwoLayerNet(6, 8, 3, weight_init_std="he", dtype=np.float64, seed=1)
+    settings = {"optimizer": "sgd", "optimizer_params": {"lr": 0.1}, "epochs": 3,
+                "batch_size": 32, "seed": 0, "verbose": False}
+    settings.update(kwargs)
+    return Trainer(net, x, t, x_test, t_test, **settings)
+
+
+class CountingNet(TwoLayerNet):
+    """Records every training sample it is shown (x[:, 0] holds the sample's id)."""
+
+    def __init__(self):
+        super().__init__(2, 3, 2, dtype=np.float64, seed=0)
+        self.seen = []
+
+    def loss_and_gradient(self, x, t):
+        self.seen.append(x[:, 0].astype(int).copy())
+        return super().loss_and_gradient(x, t)
+
+
+def test_every_sample_once_per_epoch_last_batch_smaller():
+    n = 103
+    x = np.stack([np.arange(n), np.zeros(n)], axis=1).astype(np.float64)
+    t = np.arange(n) % 2
+    net = CountingNet()
+    Trainer(net, x, t, x[:5], t[:5], epochs=2, batch_size=10, seed=0, verbose=False).fit()
+    assert [len(batch) for batch in net.seen] == ([10] * 10 + [3]) * 2
+    first = np.concatenate(net.seen[:11])
+    second = np.concatenate(net.seen[11:])
+    assert sorted(first) == list(range(n)) and sorted(second) == list(range(n))
+    assert not np.array_equal(first, second), "each epoch needs a fresh permutation"
+
+
+def test_history_is_complete_json_ready_and_learns(data):
+    history = make_trainer(data).fit()
+    assert len(history["loss"]) == 3 * 6  # ceil(180 / 32) = 6 batches per epoch
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc", "epoch_time", "lr"):
+        assert len(history[key]) == 3
+    assert all(type(v) is float for v in history["loss"] + history["test_acc"])
+    json.dumps(history)
+    assert history["test_acc"][-1] > 0.9
+    assert history["train_loss"][-1] < history["train_loss"][0]
+
+
+def test_same_seed_gives_identical_history(data):
+    first = make_trainer(data).fit()
+    second = make_trainer(data).fit()
+    for key in first:
+        if key != "epoch_time":
+            assert first[key] == second[key], key
+
+
+def test_evaluation_counts_every_sample(data):
+    trainer = make_trainer(data)
+    x_test, t_test = data[2], data[3]
+    loss, accuracy = trainer.evaluate(trainer.x_test, trainer.t_test)
+    predicted = trainer.network.predict(x_test).argmax(axis=1)
+    assert accuracy == pytest.approx(np.mean(predicted == t_test))
+    trainer.eval_batch_size = 7  # 50 samples: the last evaluation batch has 1
+    assert trainer.evaluate(trainer.x_test, trainer.t_test) == pytest.approx((loss, accuracy))
+
+
+def test_nan_stops_training_with_the_iteration_and_advice(data):
+    trainer = make_trainer(data, optimizer_params={"lr": 1e6}, epochs=5, sync_every=1)
+    trainer.x_train[0, 0] = 1e300
+    with pytest.raises(TrainingDiverged, match=r"at iteration \d+ .*smaller") as info:
+        trainer.fit()
+    assert "learning rate" in str(info.value)
+
+
+def test_lr_schedule_sets_the_optimizer_rate(data):
+    history = make_trainer(data, optimizer=SGD(lr=0.2), lr_schedule=StepDecay(1, 0.5)).fit()
+    assert history["lr"] == pytest.approx([0.2, 0.1, 0.05])
+
+
+def test_early_stopping_restores_the_best_parameters():
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((3, 6))
+    t = rng.integers(0, 3, 200)
+    x = centers[t] + 1.5 * rng.standard_normal((200, 6))  # overlapping classes: overfits
+    net = TwoLayerNet(6, 64, 3, weight_init_std="he", dtype=np.float64, seed=1)
+    trainer = Trainer(net, x[:150], t[:150], x[150:], t[150:], optimizer="adam",
+                      optimizer_params={"lr": 0.01}, epochs=60, batch_size=16, seed=0,
+                      validation_split=0.3, patience=3, verbose=False)
+    history = trainer.fit()
+    assert len(history["val_loss"]) < 60
+    best = trainer.best_epoch
+    assert len(history["val_loss"]) == best + 3
+    assert history["val_loss"][best - 1] == min(history["val_loss"])
+    restored_loss, _ = trainer.evaluate(trainer.x_train, trainer.t_train, trainer.val_indices)
+    assert restored_loss == pytest.approx(history["val_loss"][best - 1])
+
+
+def test_interrupt_stops_after_the_current_batch(data):
+    trainer = make_trainer(data, epochs=5)
+    original_step = trainer.step
+    calls = []
+
+    def step_then_interrupt(x, t):
+        calls.append(1)
+        if len(calls) == 4:
+            trainer._stop_requested = True  # what Ctrl-C does
+        return original_step(x, t)
+
+    trainer.step = step_then_interrupt
+    history = trainer.fit()
+    assert trainer.interrupted
+    assert len(history["loss"]) == 4 and len(history["test_acc"]) == 1
+
+
+def test_numerical_gradient_training_moves_like_backprop(data):
+    x, t, x_test, t_test = data
+    histories = []
+    for method in ("backprop", "numerical"):
+        net = TwoLayerNet(6, 4, 3, weight_init_std="he", dtype=np.float64, seed=1)
+        trainer = Trainer(net, x[:40], t[:40], x_test, t_test, optimizer_params={"lr": 0.1},
+                          epochs=1, batch_size=20, seed=0, gradient=method, verbose=False)
+        histories.append(trainer.fit())
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"epochs": 0}, "epochs must be a positive integer"),
+    ({"batch_size": -1}, "batch_size must be a positive integer"),
+    ({"gradient": "symbolic"}, "gradient must be one of"),
+    ({"validation_split": 1.0}, r"validation_split must be in \[0, 1\)"),
+    ({"patience": 3}, "patience .* needs a validation_split"),
+])
+def test_bad_settings_are_value_errors(data, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_trainer(data, **kwargs)
+
+
+def test_mismatched_data_is_a_clear_error(data):
+    x, t, x_test, t_test = data
+    net = TwoLayerNet(6, 8, 3, dtype=np.float64)
+    with pytest.raises(ValueError, match=r"x_train/t_train: x must have shape \(N, 6\)"):
+        Trainer(net, x[:, :5], t, x_test, t_test)
+    with pytest.raises(ValueError, match="t_test must have 50 labels"):
+        Trainer(net, x, t, x_test, t_test[:10])
+
+
+def test_numerical_training_needs_float64(data):
+    x, t, x_test, t_test = data
+    net = TwoLayerNet(6, 8, 3, dtype=np.float32)
+    with pytest.raises(TypeError, match="float64"):
+        Trainer(net, x, t, x_test, t_test, gradient="numerical")
