@@ -41,16 +41,24 @@ def numerical_gradient(f, x, h=DEFAULT_H):
                         f"got {type(x).__name__} with dtype {getattr(x, 'dtype', None)}")
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
-        original = x[index]
-        try:
-            x[index] = original + h
-            f_plus = f(x)
-            x[index] = original - h
-            f_minus = f(x)
-        finally:
-            x[index] = original
-        grad[index] = (f_plus - f_minus) / (2 * h)
+        grad[index] = central_difference_at(f, x, index, h)
     return grad
+
+
+def central_difference_at(f, x, index, h=DEFAULT_H):
+    """(f(x + h e_index) - f(x - h e_index)) / 2h for one entry of x, perturbed in place.
+
+    The entry is restored afterwards, even if f raises.
+    """
+    original = x[index]
+    try:
+        x[index] = original + h
+        f_plus = f(x)
+        x[index] = original - h
+        f_minus = f(x)
+    finally:
+        x[index] = original
+    return (f_plus - f_minus) / (2 * h)
 
 
 def gradient_descent(f, init_x, lr=0.01, step_num=100, return_history=False):

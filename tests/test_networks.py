@@ -6,14 +6,14 @@ from nnnumpy import TwoLayerNet, rel_error
 NETWORK_BOUND = 1e-6
 
 
-def batch_away_from_kinks(net, rng, n=7, margin=1e-2):
+def batch_away_from_kinks(net, rng, n=7, margin=1e-2, scale=1.0):
     """Draw x until every hidden pre-activation is at least ``margin`` from 0.
 
     A pre-activation within h * |x| of a ReLU's kink makes the central difference
     straddle it, and that entry's numerical gradient is then simply wrong.
     """
     for _ in range(1000):
-        x = rng.standard_normal((n, net.input_size))
+        x = scale * rng.standard_normal((n, net.input_size))
         hidden = x @ net.params["W1"] + net.params["b1"]
         if np.abs(hidden).min() > margin:
             return x

@@ -141,19 +141,30 @@ class Network:
     def add_regularization_gradient(self, grads):
         """Add the gradient of ``regularization_loss`` to ``grads``; nothing here."""
 
-    def numerical_gradient(self, x, t):
+    def numerical_gradient(self, x, t, method="loop"):
         """Gradients of the loss by central differences, one parameter entry at a time.
 
         Same keys and shapes as ``gradient``. Needs float64 NumPy parameters:
         in float32 the differences with h = 1e-4 have errors near 1e-2.
+        ``method="loop"`` is the textbook loop (``nnnumpy.gradient.numerical_gradient``
+        over every parameter); networks that know a faster way to evaluate the same
+        central differences offer it as ``method="fast"``.
         """
         self.check_batch(x, t)
         self.check_host_float64("numerical_gradient")
+        if method == "fast":
+            return self.fast_numerical_gradient(x, t)
+        if method != "loop":
+            raise ValueError(f"method must be 'loop' or 'fast', got {method!r}")
 
         def loss_at(_):
             return to_numpy(self.loss(x, t, train=True))
 
         return {key: numerical_gradient(loss_at, param) for key, param in self.params.items()}
+
+    def fast_numerical_gradient(self, x, t):
+        raise NotImplementedError(f"{type(self).__name__} has no fast numerical gradient; "
+                                  "use method='loop'")
 
     def check_host_float64(self, what):
         for key, param in self.params.items():
