@@ -6,7 +6,7 @@ from . import backend, functions, layers  # noqa: E402
 from .datasets import load_mnist, read_idx, write_idx  # noqa: E402
 from .gradcheck import check_layer, check_network, rel_error  # noqa: E402
 from .gradient import gradient_descent, numerical_diff, numerical_gradient  # noqa: E402
-from .networks import TwoLayerNet  # noqa: E402
+from .networks import MultiLayerNet, TwoLayerNet  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -22,5 +22,6 @@ __all__ = [
     "gradient_descent",
     "numerical_diff",
     "numerical_gradient",
+    "MultiLayerNet",
     "TwoLayerNet",
 ]

@@ -20,9 +20,11 @@ CONFIG_KEY = "__config__"
 
 
 def save_params(path, network):
-    """Write ``network.params`` and ``network.config()`` to ``path`` (.npz), atomically."""
+    """Write ``network.params`` (and ``network.buffers``, such as batch norm's running
+    averages) with ``network.config()`` to ``path`` (.npz), atomically."""
     path = Path(path)
-    arrays = {key: np.asarray(to_numpy(value)) for key, value in network.params.items()}
+    state = {**network.params, **network.buffers}
+    arrays = {key: np.asarray(to_numpy(value)) for key, value in state.items()}
     arrays[CONFIG_KEY] = np.array(json.dumps(network.config()))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -64,15 +66,16 @@ def load_params(path, network):
         details = ", ".join(f"{key}: file {config.get(key)!r} vs network {expected.get(key)!r}"
                             for key in different)
         raise ValueError(f"{path}: saved for a different architecture ({details})")
-    if set(arrays) != set(network.params):
-        raise ValueError(f"{path}: holds parameters {sorted(arrays)}, the network has "
-                         f"{sorted(network.params)}")
+    state = {**network.params, **network.buffers}
+    if set(arrays) != set(state):
+        raise ValueError(f"{path}: holds arrays {sorted(arrays)}, the network has "
+                         f"{sorted(state)}")
     for key, value in arrays.items():
-        if value.shape != network.params[key].shape:
+        if value.shape != state[key].shape:
             raise ValueError(f"{path}: params[{key!r}] has shape {value.shape} in the file "
-                             f"but {network.params[key].shape} in the network")
+                             f"but {state[key].shape} in the network")
     for key, value in arrays.items():
-        target = network.params[key]
+        target = state[key]
         target[...] = get_array_module(target).asarray(value)  # in place: layers share it
     return network
 

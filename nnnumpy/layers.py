@@ -11,6 +11,8 @@ The protocol every layer follows (and a student's own layer can follow too):
 Every layer works on NumPy and CuPy arrays alike.
 """
 
+import numpy as np
+
 from .backend import get_array_module
 from .functions import cross_entropy_from_log, is_one_hot, log_softmax, one_hot, sigmoid
 
@@ -21,15 +23,17 @@ class Affine:
     x: (N, D), or (N, d1, d2, ...) flattened to (N, D); W: (D, M); b: (M,); out: (N, M).
     Backward: dW = x^T dout, db = sum_n dout_n, dx = dout W^T (reshaped like x).
 
-    ``W`` and ``b`` are used as given, not copied: a network's ``params`` dict holds
-    the same arrays, so an optimizer updating ``params`` in place updates this layer.
-    Set ``compute_dx = False`` on a network's first layer, whose dx nobody needs.
+    ``b=None`` makes a layer without bias, out = x W (used before batch norm, which
+    would cancel any bias). ``W`` and ``b`` are used as given, not copied: a
+    network's ``params`` dict holds the same arrays, so an optimizer updating
+    ``params`` in place updates this layer. Set ``compute_dx = False`` on a
+    network's first layer, whose dx nobody needs.
     """
 
-    def __init__(self, W, b):
+    def __init__(self, W, b=None):
         if getattr(W, "ndim", None) != 2:
             raise ValueError(f"W must be a 2-D array (D, M), got shape {getattr(W, 'shape', W)}")
-        if getattr(b, "shape", None) != (W.shape[1],):
+        if b is not None and getattr(b, "shape", None) != (W.shape[1],):
             raise ValueError(f"b must have shape ({W.shape[1]},) to match W {W.shape}, "
                              f"got {getattr(b, 'shape', b)}")
         self.W = W
@@ -43,11 +47,15 @@ class Affine:
     def forward(self, x):
         self.x_shape = x.shape
         self.x = x.reshape(x.shape[0], -1)
-        return self.x @ self.W + self.b
+        out = self.x @ self.W
+        if self.b is not None:
+            out += self.b
+        return out
 
     def backward(self, dout):
         self.dW = self.x.T @ dout
-        self.db = dout.sum(axis=0)
+        if self.b is not None:
+            self.db = dout.sum(axis=0)
         if not self.compute_dx:
             return None
         return (dout @ self.W.T).reshape(self.x_shape)
@@ -186,3 +194,106 @@ class SigmoidWithLoss:
 
     def backward(self, dout=1):
         return (self.y - self.t) * (dout / self.y.shape[0])
+
+
+class Dropout:
+    """Inverted dropout: in training, out = x * mask / (1 - ratio), mask_i ~ Bernoulli(1 - ratio).
+
+    At test time (train=False) out = x: the scaling at training time already keeps the
+    expected activation the same. Backward: dx = dout * mask / (1 - ratio). x: any shape.
+    Set ``fixed = True`` to reuse the last mask (for gradient checks, which need the
+    same function at every evaluation).
+    """
+
+    train_dependent = True
+
+    def __init__(self, dropout_ratio=0.5, seed=None):
+        if not 0 <= dropout_ratio < 1:
+            raise ValueError(f"dropout_ratio must be in [0, 1), got {dropout_ratio!r}")
+        self.dropout_ratio = dropout_ratio
+        self.rng = np.random.default_rng(seed)
+        self.fixed = False
+        self.scaled_mask = None
+
+    def forward(self, x, train=True):
+        if not train:
+            self.scaled_mask = None
+            return x
+        reuse = self.fixed and self.scaled_mask is not None and self.scaled_mask.shape == x.shape
+        if not reuse:
+            xp = get_array_module(x)
+            keep = self.rng.random(x.shape) >= self.dropout_ratio   # drawn on the host
+            scale = x.dtype.type(1 / (1 - self.dropout_ratio))
+            self.scaled_mask = xp.asarray(keep.astype(x.dtype) * scale)
+        return x * self.scaled_mask
+
+    def backward(self, dout):
+        if self.scaled_mask is None:
+            return dout.copy()
+        return dout * self.scaled_mask
+
+
+class BatchNormalization:
+    """Batch normalisation: out = gamma * (x - mu) / sqrt(var + eps) + beta.
+
+    In training mu and var are the batch's mean and variance per feature, and running
+    averages of them are kept (running = momentum * running + (1 - momentum) * batch);
+    at test time (train=False) the running averages are used instead.
+    x: (N, D), normalised per feature, or (N, C, H, W), normalised per channel;
+    gamma, beta: (D,) or (C,).
+    Backward (training mode), with xn = (x - mu) / std, std = sqrt(var + eps):
+    dbeta = sum dout, dgamma = sum dout * xn,
+    dx = (gamma / std) * (dout - mean(dout) - xn * mean(dout * xn)).
+    """
+
+    train_dependent = True
+
+    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
+        if getattr(gamma, "ndim", None) != 1 or getattr(beta, "shape", None) != gamma.shape:
+            raise ValueError(f"gamma and beta must be 1-D arrays of the same shape, got "
+                             f"{getattr(gamma, 'shape', gamma)} and {getattr(beta, 'shape', beta)}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        xp = get_array_module(gamma)
+        self.gamma, self.beta = gamma, beta
+        self.momentum, self.eps = momentum, eps
+        self.running_mean = xp.zeros_like(gamma)
+        self.running_var = xp.ones_like(gamma)
+        self.dgamma = self.dbeta = None
+        self.xn = self.std = self.x_shape = None
+
+    def forward(self, x, train=True):
+        self.x_shape = x.shape
+        x = self.to_rows(x)
+        if train:
+            mu = x.mean(axis=0)
+            var = x.var(axis=0)
+            self.running_mean *= self.momentum
+            self.running_mean += (1 - self.momentum) * mu
+            self.running_var *= self.momentum
+            self.running_var += (1 - self.momentum) * var
+        else:
+            mu, var = self.running_mean, self.running_var
+        self.std = (var + self.eps) ** 0.5
+        self.xn = (x - mu) / self.std
+        return self.from_rows(self.gamma * self.xn + self.beta)
+
+    def backward(self, dout):
+        dout = self.to_rows(dout)
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = (dout * self.xn).sum(axis=0)
+        dx = (self.gamma / self.std) * (dout - dout.mean(axis=0)
+                                        - self.xn * (dout * self.xn).mean(axis=0))
+        return self.from_rows(dx)
+
+    def to_rows(self, x):
+        """(N, D) stays; (N, C, H, W) -> (N*H*W, C), one row per pixel, one column per channel."""
+        if x.ndim == 2:
+            return x
+        return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+    def from_rows(self, rows):
+        if len(self.x_shape) == 2:
+            return rows
+        n, c, h, w = self.x_shape
+        return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)

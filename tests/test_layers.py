@@ -118,3 +118,51 @@ def test_sigmoid_with_loss_gradient_and_value(rng, shape):
     assert check_layer(layer, x, t).worst < LAYER_BOUND
     assert np.isfinite(layers.SigmoidWithLoss().forward(np.array([-800.0, 800.0]),
                                                         np.array([1.0, 0.0])))
+
+
+def test_dropout_scales_in_training_and_is_identity_at_test(rng):
+    layer = layers.Dropout(0.25, seed=0)
+    x = np.ones((400, 50))
+    out = layer.forward(x, train=True)
+    kept = out != 0
+    assert set(np.unique(out)) == {0.0, 1 / 0.75}
+    assert abs(kept.mean() - 0.75) < 0.01
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), out)
+    np.testing.assert_array_equal(layer.forward(x, train=False), x)
+
+
+def test_dropout_gradient_with_a_fixed_mask(rng):
+    layer = layers.Dropout(0.4, seed=1)
+    x = rng.standard_normal((5, 6))
+    layer.forward(x)
+    layer.fixed = True
+    report = check_layer(layer, x)
+    assert report.worst < LAYER_BOUND, str(report)
+
+
+def test_dropout_rejects_bad_ratio():
+    with pytest.raises(ValueError, match="dropout_ratio"):
+        layers.Dropout(1.0)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (3, 2, 4, 5)])
+def test_batchnorm_gradient_in_training_mode(rng, shape):
+    channels = shape[1]
+    layer = layers.BatchNormalization(rng.uniform(0.5, 1.5, channels),
+                                      rng.standard_normal(channels))
+    report = check_layer(layer, rng.standard_normal(shape) * 2 + 1)
+    assert set(report.errors) == {"x", "gamma", "beta"}
+    assert report.worst < LAYER_BOUND, str(report)
+
+
+def test_batchnorm_normalises_per_channel_and_keeps_running_averages(rng):
+    layer = layers.BatchNormalization(np.ones(3), np.zeros(3), momentum=0.0)
+    x = rng.standard_normal((8, 3, 4, 4)) * 5 + 2
+    out = layer.forward(x, train=True)
+    per_channel = out.transpose(1, 0, 2, 3).reshape(3, -1)
+    np.testing.assert_allclose(per_channel.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(per_channel.var(axis=1), 1, atol=1e-5)
+    expected_mean = x.transpose(1, 0, 2, 3).reshape(3, -1).mean(axis=1)
+    np.testing.assert_allclose(layer.running_mean, expected_mean)
+    test_out = layer.forward(x, train=False)
+    np.testing.assert_allclose(test_out, out, atol=1e-5)  # momentum 0: running = this batch

@@ -16,7 +16,7 @@ Assigning a new array to ``params['W1']`` does not reach the layer; update in pl
 import numpy as np
 
 from ..backend import get_array_module, to_backend, to_numpy
-from ..gradient import numerical_gradient
+from ..gradient import DEFAULT_H, numerical_gradient
 from ..layers import LeakyReLU, ReLU, Sigmoid, Tanh
 
 ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU}
@@ -81,6 +81,12 @@ class Network:
 
     input_size = None
     output_size = None
+    buffer_slots = ()  # (key, layer, name) of state that is not trained, e.g. running means
+
+    @property
+    def buffers(self):
+        """State saved with the parameters but not trained (batch norm's running averages)."""
+        return {key: getattr(layer, name) for key, layer, name in self.buffer_slots}
 
     def predict(self, x, train=False):
         """Class scores (before softmax). x: (N, input_size) or (N, ...); returns (N, C).
@@ -141,14 +147,14 @@ class Network:
     def add_regularization_gradient(self, grads):
         """Add the gradient of ``regularization_loss`` to ``grads``; nothing here."""
 
-    def numerical_gradient(self, x, t, method="loop"):
+    def numerical_gradient(self, x, t, method="loop", h=DEFAULT_H):
         """Gradients of the loss by central differences, one parameter entry at a time.
 
         Same keys and shapes as ``gradient``. Needs float64 NumPy parameters:
         in float32 the differences with h = 1e-4 have errors near 1e-2.
         ``method="loop"`` is the textbook loop (``nnnumpy.gradient.numerical_gradient``
-        over every parameter); networks that know a faster way to evaluate the same
-        central differences offer it as ``method="fast"``.
+        over every parameter, step ``h``); networks that know a faster way to evaluate
+        the same central differences (h = 1e-4) offer it as ``method="fast"``.
         """
         self.check_batch(x, t)
         self.check_host_float64("numerical_gradient")
@@ -160,7 +166,7 @@ class Network:
         def loss_at(_):
             return to_numpy(self.loss(x, t, train=True))
 
-        return {key: numerical_gradient(loss_at, param) for key, param in self.params.items()}
+        return {key: numerical_gradient(loss_at, param, h) for key, param in self.params.items()}
 
     def fast_numerical_gradient(self, x, t):
         raise NotImplementedError(f"{type(self).__name__} has no fast numerical gradient; "
@@ -199,4 +205,6 @@ class Network:
         for key, layer, name in self.param_slots:
             self.params[key] = move(self.params[key])
             setattr(layer, name, self.params[key])
+        for _, layer, name in self.buffer_slots:
+            setattr(layer, name, move(getattr(layer, name)))
         return self
