@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from nnnumpy.backend import to_numpy
+from nnnumpy.cli import init_value, positive_int
 from nnnumpy.datasets.mnist import load_mnist
 from nnnumpy.gradcheck import rel_error
 from nnnumpy.gradient import central_difference_at
@@ -25,22 +26,6 @@ from nnnumpy.networks import TwoLayerNet
 
 TEXTBOOK_ITERATIONS = 10_000
 TRAINING_SET_SIZE = 60_000
-
-
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def init_value(text):
-    if text in ("he", "xavier"):
-        return text
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be 'he', 'xavier' or a positive std, got {text}")
-    return value
 
 
 def build_parser():

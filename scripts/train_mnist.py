@@ -10,12 +10,11 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
 from nnnumpy import backend
+from nnnumpy.cli import init_value, positive_float, positive_int
 from nnnumpy.datasets.mnist import load_mnist, search_root
 from nnnumpy.io import save_params
-from nnnumpy.networks import TwoLayerNet
+from nnnumpy.networks import MultiLayerNet, TwoLayerNet
 from nnnumpy.networks.base import ACTIVATIONS
 from nnnumpy.optimizers import OPTIMIZERS, ExponentialDecay
 from nnnumpy.trainer import Trainer, TrainingDiverged
@@ -27,36 +26,20 @@ DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05,
               "rmsprop": 0.001, "adam": 0.001}
 
 
-def positive_int(text):
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
-def positive_float(text):
-    value = float(text)
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
-def init_value(text):
-    if text in ("he", "xavier"):
-        return text
-    try:
-        return positive_float(text)
-    except (ValueError, argparse.ArgumentTypeError):
-        raise argparse.ArgumentTypeError(
-            f"must be 'he', 'xavier' or a positive std, got {text}") from None
-
-
 def build_parser():
     parser = argparse.ArgumentParser(
         description="Train a two-layer network on MNIST with nnnumpy.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--hidden-size", type=positive_int, default=DEFAULTS["hidden_size"],
-                        help="units in the hidden layer")
+    parser.add_argument("--hidden-size", "--hidden-sizes", dest="hidden_sizes", nargs="+",
+                        type=positive_int, default=[DEFAULTS["hidden_size"]],
+                        help="units per hidden layer; two or more values (or any of "
+                             "--weight-decay, --dropout, --batchnorm) build a MultiLayerNet")
+    parser.add_argument("--weight-decay", type=float, default=0.0,
+                        help="L2 penalty lambda on the weights")
+    parser.add_argument("--dropout", type=float, default=0.0, metavar="RATIO",
+                        help="dropout ratio after each hidden activation (0: none)")
+    parser.add_argument("--batchnorm", action="store_true",
+                        help="batch normalisation before each hidden activation")
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS),
                         default=DEFAULTS["activation"], help="hidden activation")
     parser.add_argument("--init", type=init_value, default=DEFAULTS["init"],
@@ -95,9 +78,24 @@ def build_parser():
     return parser
 
 
+def build_network(args):
+    """TwoLayerNet for one plain hidden layer, MultiLayerNet for anything more."""
+    if len(args.hidden_sizes) == 1 and not (args.weight_decay or args.dropout or args.batchnorm):
+        return TwoLayerNet(784, args.hidden_sizes[0], 10, weight_init_std=args.init,
+                           activation=args.activation, dtype=args.dtype, seed=args.seed)
+    return MultiLayerNet(784, args.hidden_sizes, 10, activation=args.activation,
+                         weight_init_std=args.init, weight_decay_lambda=args.weight_decay,
+                         use_dropout=args.dropout > 0, dropout_ratio=args.dropout,
+                         use_batchnorm=args.batchnorm, dtype=args.dtype, seed=args.seed)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.weight_decay < 0:
+        parser.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
+    if not 0 <= args.dropout < 1:
+        parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
     if args.dtype is None:
         args.dtype = "float64" if args.gradient == "numerical" else "float32"
     if args.gradient == "numerical" and args.dtype != "float64":
@@ -114,8 +112,7 @@ def main(argv=None):
     print(f"data: MNIST from {search_root(args.data_dir)}: {x_train.shape[0]} training and "
           f"{x_test.shape[0]} test images")
 
-    network = TwoLayerNet(784, args.hidden_size, 10, weight_init_std=args.init,
-                          activation=args.activation, dtype=args.dtype, seed=args.seed)
+    network = build_network(args)
     print(f"network: {network}, init {args.init}; {args.optimizer} lr {lr} "
           f"(x{args.lr_decay} per epoch), "
           f"batch {args.batch_size}, {args.epochs} epochs, {args.gradient} gradients, "
