@@ -16,7 +16,9 @@ size (100), learning rate, SGD and seed, one after the other in this one process
   shapes with this machine's BLAS; their sum times the steps per epoch is the lowest
   epoch time any NumPy implementation could reach.
 
-Each figure is the median of ``--epochs`` epochs after one warm-up epoch.
+Each figure is the median of ``--epochs`` epochs after one warm-up epoch; the
+contenders take turns epoch by epoch, so that the noise of a shared machine falls
+on all of them alike.
 """
 
 import argparse
@@ -34,6 +36,7 @@ from nnnumpy.trainer import Trainer
 BATCH_SIZE = 100
 LEARNING_RATE = 0.1
 SEED = 0
+PAUSE_S = 0.5
 
 
 def blas_threads():
@@ -59,14 +62,18 @@ def make_network(sizes, dtype):
                          dtype=dtype, seed=SEED)
 
 
-def time_nnnumpy(sizes, data, epochs):
+def nnnumpy_epochs(sizes, data):
+    """A function that trains one more epoch with the package's real path; returns seconds."""
     (x, t), (x_test, t_test) = data
     network = make_network(sizes, np.float32)
     trainer = Trainer(network, x, t, x_test[:1000], t_test[:1000], optimizer=SGD(LEARNING_RATE),
-                      epochs=epochs + 1, batch_size=BATCH_SIZE, seed=SEED, verbose=False,
+                      epochs=1, batch_size=BATCH_SIZE, seed=SEED, verbose=False,
                       train_eval_size=1000)
-    history = trainer.fit()
-    return statistics.median(history["epoch_time"][1:]), history["test_acc"][-1]
+
+    def one_epoch():
+        return trainer.fit()["epoch_time"][-1]  # the trainer's clock: training only
+
+    return one_epoch
 
 
 class TextbookAffine:
@@ -104,7 +111,8 @@ def textbook_softmax_loss_backward(scores, t_one_hot):
     return loss, (y - t_one_hot) / scores.shape[0]
 
 
-def time_textbook(sizes, data, epochs):
+def textbook_epochs(sizes, data):
+    """One more epoch of the textbook loop (float64, one-hot, dx everywhere) per call."""
     (x, t), _ = data
     x = x.astype(np.float64)
     t_one_hot = np.eye(10)[t]
@@ -115,8 +123,8 @@ def time_textbook(sizes, data, epochs):
         if index < len(sizes) - 1:
             layers.append(TextbookRelu())
     rng = np.random.default_rng(SEED)
-    times = []
-    for _ in range(epochs + 1):
+
+    def one_epoch():
         start = time.perf_counter()
         order = rng.permutation(x.shape[0])
         for begin in range(0, x.shape[0], BATCH_SIZE):
@@ -131,11 +139,13 @@ def time_textbook(sizes, data, epochs):
                 if isinstance(layer, TextbookAffine):
                     layer.W -= LEARNING_RATE * layer.dW
                     layer.b -= LEARNING_RATE * layer.db
-        times.append(time.perf_counter() - start)
-    return statistics.median(times[1:])
+        return time.perf_counter() - start
+
+    return one_epoch
 
 
-def time_torch(sizes, data, epochs, threads):
+def torch_epochs(sizes, data, threads):
+    """One more epoch of PyTorch CPU eager per call."""
     import torch
 
     torch.set_num_threads(threads)
@@ -150,8 +160,8 @@ def time_torch(sizes, data, epochs, threads):
     model = torch.nn.Sequential(*modules)
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
     generator = torch.Generator().manual_seed(SEED)
-    times = []
-    for _ in range(epochs + 1):
+
+    def one_epoch():
         start = time.perf_counter()
         order = torch.randperm(x.shape[0], generator=generator)
         for begin in range(0, x.shape[0], BATCH_SIZE):
@@ -160,8 +170,22 @@ def time_torch(sizes, data, epochs, threads):
             loss = torch.nn.functional.cross_entropy(model(x[batch]), t[batch])
             loss.backward()
             optimizer.step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times[1:])
+        return time.perf_counter() - start
+
+    return one_epoch
+
+
+def interleaved_medians(contenders, epochs):
+    """Run the contenders' epochs in turn (a warm-up round, then ``epochs`` rounds), so that
+    a slow spell of this shared machine hits all of them alike; median seconds of each."""
+    times = {name: [] for name in contenders}
+    for round_index in range(epochs + 1):
+        for name, one_epoch in contenders.items():
+            time.sleep(PAUSE_S)  # let the last contender's worker threads stop spinning
+            seconds = one_epoch()
+            if round_index > 0:
+                times[name].append(seconds)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def step_products(sizes):
@@ -189,13 +213,13 @@ def roofline(sizes, steps_per_epoch, repeats=300):
         b = rng.standard_normal((k, n)).astype(np.float32)
         out = np.empty((m, n), np.float32)
         samples = []
-        for _ in range(5):
+        for _ in range(7):
             start = time.perf_counter()
             for _ in range(repeats):
                 np.matmul(a, b, out=out)
             samples.append((time.perf_counter() - start) / repeats)
         flops += 2 * m * k * n
-        seconds += min(samples)
+        seconds += statistics.median(samples)
     return flops, flops / seconds / 1e9, seconds * steps_per_epoch
 
 
@@ -230,16 +254,19 @@ def main(argv=None):
     print(header)
     for text in args.sizes:
         sizes = [int(part) for part in text.split("-")]
-        nnnumpy_time, accuracy = time_nnnumpy(sizes, data, args.epochs)
-        textbook_time = time_textbook(sizes, data, args.epochs)
-        torch_time = time_torch(sizes, data, args.epochs, threads) if torch_version else None
+        contenders = {"nnnumpy": nnnumpy_epochs(sizes, data),
+                      "textbook": textbook_epochs(sizes, data)}
+        if torch_version:
+            contenders["torch"] = torch_epochs(sizes, data, threads)
+        medians = interleaved_medians(contenders, args.epochs)
         _, gflops, bound = roofline(sizes, steps)
+        nnnumpy_time, textbook_time = medians["nnnumpy"], medians["textbook"]
+        torch_time = medians.get("torch")
         torch_cells = (f"{torch_time:>8.3f} {nnnumpy_time / torch_time:>14.2f}" if torch_time
                        else f"{'-':>8} {'-':>14}")
         print(f"{text:<16} {nnnumpy_time:>8.3f} {textbook_time:>9.3f} {torch_cells} "
               f"{textbook_time / nnnumpy_time:>17.2f} {gflops:>8.1f} {bound:>7.3f} "
               f"{nnnumpy_time / bound:>14.2f}")
-
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,7 @@ Every layer works on NumPy and CuPy arrays alike.
 import numpy as np
 
 from .backend import get_array_module
-from .functions import cross_entropy_from_log, is_one_hot, log_softmax, one_hot, sigmoid
+from .functions import cross_entropy_from_log, is_one_hot, one_hot, sigmoid
 
 
 class Affine:
@@ -24,7 +24,8 @@ class Affine:
     Backward: dW = x^T dout, db = sum_n dout_n, dx = dout W^T (reshaped like x).
 
     ``b=None`` makes a layer without bias, out = x W (used before batch norm, which
-    would cancel any bias). ``W`` and ``b`` are used as given, not copied: a
+    would cancel any bias). ``dW`` is overwritten in place by the next backward:
+    copy it to keep it. ``W`` and ``b`` are used as given, not copied: a
     network's ``params`` dict holds the same arrays, so an optimizer updating
     ``params`` in place updates this layer. Set ``compute_dx = False`` on a
     network's first layer, whose dx nobody needs.
@@ -53,7 +54,13 @@ class Affine:
         return out
 
     def backward(self, dout):
-        self.dW = self.x.T @ dout
+        xp = get_array_module(dout)
+        # dW = x^T dout, written into the same array at every step: for small batches,
+        # allocating a fresh (D, M) array each time costs more than the arithmetic.
+        dtype = xp.result_type(self.x.dtype, dout.dtype)
+        if self.dW is None or self.dW.shape != self.W.shape or self.dW.dtype != dtype:
+            self.dW = xp.empty(self.W.shape, dtype)
+        xp.matmul(self.x.T, dout, out=self.dW)
         if self.b is not None:
             self.db = dout.sum(axis=0)
         if not self.compute_dx:
@@ -136,10 +143,14 @@ class SoftmaxWithLoss:
 
     def forward(self, x, t):
         xp = get_array_module(x)
-        log_y = log_softmax(x)
-        self.y = xp.exp(log_y)
+        shifted = x - x.max(axis=1, keepdims=True)   # every exp() is at most 1
+        exp_shifted = xp.exp(shifted)
+        total = exp_shifted.sum(axis=1, keepdims=True)
+        self.y = exp_shifted / total                   # softmax(x), kept for backward
         self.t = t
-        self.loss = cross_entropy_from_log(log_y, t)
+        # log softmax(x) = shifted - log(total); with class indices only the label's
+        # entry is needed, so N logs are taken instead of N*C.
+        self.loss = cross_entropy_from_log(shifted, t, log_total=xp.log(total))
         return self.loss
 
     def backward(self, dout=1):

@@ -32,15 +32,24 @@ def _check_fraction(name, value):
     return float(value)
 
 
+def scaled(grad, factor, out):
+    """factor * grad, written into ``out`` (an array reused at every step, so that the
+    update allocates nothing: for small networks allocation costs more than arithmetic)."""
+    return get_array_module(grad).multiply(grad, factor, out=out)
+
+
 class SGD:
     """Stochastic gradient descent: W <- W - lr * dW."""
 
     def __init__(self, lr=0.01):
         self.lr = _check_positive("lr", lr)
+        self.step = None
 
     def update(self, params, grads):
+        if self.step is None:
+            self.step = zeros_like_params(params)
         for key in params:
-            params[key] -= self.lr * grads[key]
+            params[key] -= scaled(grads[key], self.lr, out=self.step[key])
 
 
 class Momentum:
@@ -50,14 +59,16 @@ class Momentum:
         self.lr = _check_positive("lr", lr)
         self.momentum = _check_fraction("momentum", momentum)
         self.v = None
+        self.step = None
 
     def update(self, params, grads):
         if self.v is None:
             self.v = zeros_like_params(params)
+            self.step = zeros_like_params(params)
         for key in params:
             v = self.v[key]
             v *= self.momentum
-            v -= self.lr * grads[key]
+            v -= scaled(grads[key], self.lr, out=self.step[key])
             params[key] += v
 
 

@@ -48,4 +48,4 @@ def test_help_shows_every_default(capsys):
                  "--gradient", "--train-size", "--dtype", "--seed", "--backend", "--data-dir",
                  "--plot", "--save", "--quiet"):
         assert flag in text
-    assert "default: 300" in text and "default: momentum" in text
+    assert "default: [300]" in text and "default: momentum" in text

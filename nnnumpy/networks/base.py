@@ -13,6 +13,8 @@ A subclass builds, in its constructor:
 Assigning a new array to ``params['W1']`` does not reach the layer; update in place.
 """
 
+import math
+
 import numpy as np
 
 from ..backend import get_array_module, to_backend, to_numpy
@@ -182,7 +184,7 @@ class Network:
 
     def check_batch(self, x, t):
         """x: (N, input_size) or (N, ...) of that many features; t: (N,) or (N, C)."""
-        if getattr(x, "ndim", 0) < 2 or int(np.prod(x.shape[1:])) != self.input_size:
+        if getattr(x, "ndim", 0) < 2 or math.prod(x.shape[1:]) != self.input_size:
             raise ValueError(f"x must have shape (N, {self.input_size}), "
                              f"got {getattr(x, 'shape', type(x).__name__)}")
         n = x.shape[0]
