@@ -89,13 +89,16 @@ class Trainer:
         if validation_split and not 0 < n_val < x_train.shape[0]:
             raise ValueError(f"validation_split={validation_split} leaves no samples to "
                              f"train or to validate on out of {x_train.shape[0]}")
-        self.val_indices = np.sort(order[:n_val]) if n_val else None
+        # Index arrays are drawn on the host (the same seed gives the same batches on
+        # every backend) and live where the data lives.
         self.train_indices = np.sort(order[n_val:])
+        self.val_indices = xp.asarray(np.sort(order[:n_val])) if n_val else None
         if train_eval_size is None or train_eval_size >= self.train_indices.size:
-            self.train_eval_indices = None if n_val == 0 else self.train_indices
+            train_eval = None if n_val == 0 else self.train_indices
         else:
             sample = self.rng.choice(self.train_indices.size, train_eval_size, replace=False)
-            self.train_eval_indices = np.sort(self.train_indices[sample])
+            train_eval = np.sort(self.train_indices[sample])
+        self.train_eval_indices = None if train_eval is None else xp.asarray(train_eval)
 
         self.history = {"loss": [], "train_loss": [], "train_acc": [], "test_loss": [],
                         "test_acc": [], "epoch_time": [], "lr": []}
@@ -145,7 +148,8 @@ class Trainer:
 
     def train_epoch(self, epoch):
         """One pass over a fresh permutation of the training samples."""
-        order = self.train_indices[self.rng.permutation(self.train_indices.size)]
+        xp = get_array_module(self.x_train)
+        order = xp.asarray(self.train_indices[self.rng.permutation(self.train_indices.size)])
         n_batches = math.ceil(order.size / self.batch_size)
         sync_every = 1 if self.gradient == "numerical" else self.sync_every
         losses = []
@@ -270,7 +274,7 @@ def check_data(x_name, t_name, x, t, network):
         raise ValueError(f"{x_name} must be an array (N, {network.input_size}) with N > 0, "
                          f"got {getattr(x, 'shape', type(x).__name__)}")
     try:
-        network.check_batch(x[:1], t[:1])
+        network.check_shapes(x[:1], t[:1])
     except ValueError as error:
         raise ValueError(f"{x_name}/{t_name}: {error}") from None
     if t.shape[0] != x.shape[0]:

@@ -58,3 +58,23 @@ def assert_png(path):
     data = Path(path).read_bytes()
     assert len(data) > 1000, f"{path} is only {len(data)} bytes"
     assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+
+
+AVAILABLE_BACKENDS = available_backends()
+BACKENDS = [
+    pytest.param("numpy"),
+    pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(
+        "cupy" not in AVAILABLE_BACKENDS, reason="CuPy or a visible GPU is missing")]),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_name(request):
+    """Run the test once per backend (CuPy only where it works), restoring NumPy after."""
+    from nnnumpy import backend
+
+    backend.set_backend(request.param)
+    try:
+        yield request.param
+    finally:
+        backend.set_backend("numpy")

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ..backend import get_array_module, to_backend, to_numpy
+from ..backend import get_array_module, is_cupy_array, to_backend, to_numpy
 from ..gradient import DEFAULT_H, numerical_gradient
 from ..layers import LeakyReLU, ReLU, Sigmoid, Tanh
 
@@ -183,6 +183,24 @@ class Network:
                     f"{type(param).__name__} of {param.dtype}")
 
     def check_batch(self, x, t):
+        """x and t must sit where the parameters are, with shapes that fit the network."""
+        self.check_device(x, t)
+        self.check_shapes(x, t)
+
+    def check_device(self, x, t):
+        """A clear error for a NumPy batch given to a network on the GPU, or the reverse."""
+        on_gpu = is_cupy_array(self.params["W1"])
+        for name, array in (("x", x), ("t", t)):
+            if on_gpu and not is_cupy_array(array):
+                raise TypeError(f"{name} is a NumPy array but the network's parameters are on "
+                                f"the GPU (CuPy): move it with cupy.asarray({name}), or bring "
+                                "the network back with net.to_cpu()")
+            if is_cupy_array(array) and not on_gpu:
+                raise TypeError(f"{name} is a CuPy array but the network's parameters are "
+                                f"NumPy arrays: bring it back with nnnumpy.backend.to_numpy"
+                                f"({name}), or move the network with net.to_gpu()")
+
+    def check_shapes(self, x, t):
         """x: (N, input_size) or (N, ...) of that many features; t: (N,) or (N, C)."""
         if getattr(x, "ndim", 0) < 2 or math.prod(x.shape[1:]) != self.input_size:
             raise ValueError(f"x must have shape (N, {self.input_size}), "
