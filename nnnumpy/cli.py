@@ -47,3 +47,17 @@ def add_common_arguments(parser, seed=0):
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="array backend (default: $NNNUMPY_BACKEND, else numpy)")
     parser.add_argument("--plot", metavar="PATH", default=None, help="write a PNG figure here")
+
+
+def load_subset(args):
+    """Apply ``--backend``, load MNIST from ``--data-dir`` and keep the first ``--train-size``.
+
+    Returns ``(x_train, t_train), (x_test, t_test)`` as NumPy arrays.
+    """
+    from .backend import set_backend
+    from .datasets.mnist import load_mnist
+
+    if args.backend:
+        set_backend(args.backend)
+    (x, t), test = load_mnist(data_dir=args.data_dir)
+    return (x[:args.train_size], t[:args.train_size]), test

@@ -15,8 +15,7 @@ import numpy as np
 
 from nnnumpy import backend
 from nnnumpy.backend import to_numpy
-from nnnumpy.cli import add_common_arguments, positive_int
-from nnnumpy.datasets.mnist import load_mnist
+from nnnumpy.cli import add_common_arguments, load_subset, positive_int
 from nnnumpy.layers import LeakyReLU, ReLU, Sigmoid, Tanh
 from nnnumpy.networks import MultiLayerNet
 from nnnumpy.networks.base import ACTIVATIONS
@@ -47,12 +46,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=positive_int, default=4, help="training epochs")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
-    if args.backend:
-        backend.set_backend(args.backend)
 
     probe = np.random.default_rng(args.seed).standard_normal((1000, 784)).astype(np.float32)
-    (x, t), (x_test, t_test) = load_mnist(data_dir=args.data_dir)
-    x, t = x[:args.train_size], t[:args.train_size]
+    (x, t), (x_test, t_test) = load_subset(args)
     activations, histories = {}, {}
     print(f"{'init':<9} {'std of layer 1..5 activations':<44} {'last loss':>10} {'test acc':>9}")
     for label, init in INITS.items():

@@ -11,9 +11,7 @@ import sys
 
 import numpy as np
 
-from nnnumpy import backend
-from nnnumpy.cli import add_common_arguments, positive_int
-from nnnumpy.datasets.mnist import load_mnist
+from nnnumpy.cli import add_common_arguments, load_subset, positive_int
 from nnnumpy.networks import MultiLayerNet
 from nnnumpy.optimizers import make_optimizer
 from nnnumpy.trainer import Trainer
@@ -31,11 +29,8 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=positive_int, default=128, help="batch size")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
-    if args.backend:
-        backend.set_backend(args.backend)
 
-    (x, t), (x_test, t_test) = load_mnist(data_dir=args.data_dir)
-    x, t = x[:args.train_size], t[:args.train_size]
+    (x, t), (x_test, t_test) = load_subset(args)
     histories = {}
     print(f"{'optimizer':<10} {'lr':>6} {'first loss':>11} {'last loss':>10} {'test acc':>9}")
     for name, lr in LEARNING_RATES.items():

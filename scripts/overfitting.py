@@ -10,9 +10,7 @@ Weight decay and dropout narrow the gap.
 import argparse
 import sys
 
-from nnnumpy import backend
-from nnnumpy.cli import add_common_arguments, positive_int
-from nnnumpy.datasets.mnist import load_mnist
+from nnnumpy.cli import add_common_arguments, load_subset, positive_int
 from nnnumpy.networks import MultiLayerNet
 from nnnumpy.optimizers import SGD
 from nnnumpy.trainer import Trainer
@@ -30,11 +28,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=positive_int, default=200, help="training epochs")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
-    if args.backend:
-        backend.set_backend(args.backend)
 
-    (x, t), (x_test, t_test) = load_mnist(data_dir=args.data_dir)
-    x, t = x[:args.train_size], t[:args.train_size]
+    (x, t), (x_test, t_test) = load_subset(args)
     histories = {}
     print(f"{'setting':<18} {'train acc':>9} {'test acc':>9} {'gap':>7}")
     for label, options in SETTINGS.items():
