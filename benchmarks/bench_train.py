@@ -12,6 +12,8 @@ size (100), learning rate, SGD and seed, one after the other in this one process
 - PyTorch CPU eager (if torch is installed; never a dependency of nnnumpy):
   nn.Linear + ReLU + cross_entropy + torch.optim.SGD, float32, with
   torch.set_num_threads equal to NumPy's BLAS threads.
+- fused: the fastest plain NumPy loop we could write (everything inlined, buffers
+  reused), the floor for NumPy itself, to show what the package's structure costs.
 - roofline: the matrix products one step needs, timed one by one on these exact
   shapes with this machine's BLAS; their sum times the steps per epoch is the lowest
   epoch time any NumPy implementation could reach.
@@ -144,6 +146,53 @@ def textbook_epochs(sizes, data):
     return one_epoch
 
 
+def fused_epochs(sizes, data):
+    """One more epoch of the fastest plain NumPy loop we could write, per call.
+
+    Not the package: everything inlined, buffers reused, ReLU applied in place; the
+    floor for NumPy on this machine, against which the package's overhead is judged.
+    """
+    (x, t), _ = data
+    network = make_network(sizes, np.float32)
+    Ws = [network.params[f"W{i}"] for i in range(1, len(sizes))]
+    bs = [network.params[f"b{i}"] for i in range(1, len(sizes))]
+    dWs = [np.empty_like(W) for W in Ws]
+    steps = [np.empty_like(W) for W in Ws]
+    rows = np.arange(BATCH_SIZE)
+    rng = np.random.default_rng(SEED)
+
+    def one_epoch():
+        start = time.perf_counter()
+        order = rng.permutation(x.shape[0])
+        for begin in range(0, x.shape[0], BATCH_SIZE):
+            batch = order[begin:begin + BATCH_SIZE]
+            inputs = [x[batch]]
+            for W, b in zip(Ws[:-1], bs[:-1]):
+                hidden = inputs[-1] @ W
+                hidden += b
+                np.maximum(hidden, 0, out=hidden)
+                inputs.append(hidden)
+            scores = inputs[-1] @ Ws[-1]
+            scores += bs[-1]
+            scores -= scores.max(axis=1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=1, keepdims=True)
+            scores[rows[:len(batch)], t[batch]] -= 1
+            dout = scores
+            dout *= 1 / len(batch)
+            for layer in reversed(range(len(Ws))):
+                np.matmul(inputs[layer].T, dout, out=dWs[layer])
+                db = dout.sum(axis=0)
+                if layer:
+                    dout = dout @ Ws[layer].T
+                    dout *= inputs[layer] > 0
+                Ws[layer] -= np.multiply(dWs[layer], LEARNING_RATE, out=steps[layer])
+                bs[layer] -= LEARNING_RATE * db
+        return time.perf_counter() - start
+
+    return one_epoch
+
+
 def torch_epochs(sizes, data, threads):
     """One more epoch of PyTorch CPU eager per call."""
     import torch
@@ -248,13 +297,14 @@ def main(argv=None):
           f"{steps} steps per epoch; BLAS threads {threads}; NumPy {np.__version__}; "
           f"PyTorch {torch_version or '-'}")
     print(f"seconds per epoch, median of {args.epochs} after a warm-up\n")
-    header = (f"{'network':<16} {'nnnumpy':>8} {'textbook':>9} {'torch':>8} "
+    header = (f"{'network':<16} {'nnnumpy':>8} {'fused':>7} {'textbook':>9} {'torch':>8} "
               f"{'nnnumpy/torch':>14} {'textbook/nnnumpy':>17} {'GFLOP/s':>8} {'bound':>7} "
               f"{'nnnumpy/bound':>14}")
     print(header)
     for text in args.sizes:
         sizes = [int(part) for part in text.split("-")]
         contenders = {"nnnumpy": nnnumpy_epochs(sizes, data),
+                      "fused": fused_epochs(sizes, data),
                       "textbook": textbook_epochs(sizes, data)}
         if torch_version:
             contenders["torch"] = torch_epochs(sizes, data, threads)
@@ -264,7 +314,8 @@ def main(argv=None):
         torch_time = medians.get("torch")
         torch_cells = (f"{torch_time:>8.3f} {nnnumpy_time / torch_time:>14.2f}" if torch_time
                        else f"{'-':>8} {'-':>14}")
-        print(f"{text:<16} {nnnumpy_time:>8.3f} {textbook_time:>9.3f} {torch_cells} "
+        print(f"{text:<16} {nnnumpy_time:>8.3f} {medians['fused']:>7.3f} "
+              f"{textbook_time:>9.3f} {torch_cells} "
               f"{textbook_time / nnnumpy_time:>17.2f} {gflops:>8.1f} {bound:>7.3f} "
               f"{nnnumpy_time / bound:>14.2f}")
 
