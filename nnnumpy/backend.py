@@ -87,8 +87,11 @@ def is_cupy_array(x):
 
 def get_array_module(*arrays):
     """The module that computes on ``arrays``: CuPy if any is a CuPy array, else NumPy."""
-    if any(is_cupy_array(a) for a in arrays):
-        return sys.modules["cupy"]
+    cupy = sys.modules.get("cupy")
+    if cupy is not None:  # nobody has imported CuPy: nothing can be a CuPy array
+        for array in arrays:
+            if isinstance(array, cupy.ndarray):
+                return cupy
     return np
 
 
