@@ -12,10 +12,10 @@ Without CuPy and a GPU it says so and exits.
 """
 
 import argparse
-import statistics
 import time
 
 import numpy as np
+from bench_train import interleaved_medians  # benchmarks/ is this script's folder
 
 from nnnumpy import backend, load_mnist
 from nnnumpy.networks import TwoLayerNet
@@ -105,13 +105,7 @@ def main(argv=None):
                       "numpy": nnnumpy_epochs(sizes, batch_size, data, "numpy")}
         if has_torch:
             contenders["torch"] = torch_epochs(sizes, batch_size, data)
-        times = {key: [] for key in contenders}
-        for round_index in range(args.epochs + 1):
-            for key, one_epoch in contenders.items():
-                seconds = one_epoch()
-                if round_index:
-                    times[key].append(seconds)
-        medians = {key: statistics.median(values) for key, values in times.items()}
+        medians = interleaved_medians(contenders, args.epochs)
         torch_time = medians.get("torch")
         label = "-".join(str(s) for s in sizes)
         print(f"{label:<14} {batch_size:>6} {medians['cupy']:>8.3f} {medians['numpy']:>8.3f} "
