@@ -14,7 +14,7 @@ Every layer works on NumPy and CuPy arrays alike.
 import numpy as np
 
 from .backend import get_array_module
-from .functions import cross_entropy_from_log, is_one_hot, one_hot, sigmoid
+from .functions import cross_entropy_from_log, is_one_hot, one_hot, sigmoid, softplus
 
 
 class Affine:
@@ -198,10 +198,9 @@ class SigmoidWithLoss:
         self.t = None
 
     def forward(self, x, t):
-        xp = get_array_module(x)
         self.y = sigmoid(x)
         self.t = t
-        return (xp.logaddexp(0, x) - t * x).sum() / x.shape[0]
+        return (softplus(x) - t * x).sum() / x.shape[0]
 
     def backward(self, dout=1):
         return (self.y - self.t) * (dout / self.y.shape[0])

@@ -37,15 +37,13 @@ def weight_std(weight_init_std, fan_in):
     ``"he"``: sqrt(2 / fan_in), for ReLU; ``"xavier"``: sqrt(1 / fan_in), for
     sigmoid and tanh; a positive number: that number (the textbook's 0.01).
     """
-    if isinstance(weight_init_std, str):
-        if weight_init_std.lower() == "he":
-            return np.sqrt(2.0 / fan_in)
-        if weight_init_std.lower() == "xavier":
-            return np.sqrt(1.0 / fan_in)
-        raise ValueError(f"weight_init_std must be 'he', 'xavier' or a positive number, "
-                         f"got {weight_init_std!r}")
-    if isinstance(weight_init_std, bool) or not isinstance(weight_init_std, (int, float)) \
-            or not weight_init_std > 0:
+    name = weight_init_std.lower() if isinstance(weight_init_std, str) else None
+    if name == "he":
+        return np.sqrt(2.0 / fan_in)
+    if name == "xavier":
+        return np.sqrt(1.0 / fan_in)
+    if name is not None or isinstance(weight_init_std, bool) \
+            or not isinstance(weight_init_std, (int, float)) or not weight_init_std > 0:
         raise ValueError(f"weight_init_std must be 'he', 'xavier' or a positive number, "
                          f"got {weight_init_std!r}")
     return float(weight_init_std)

@@ -53,7 +53,6 @@ class MultiLayerNet(Network):
             if not value >= 0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
         self.activation = activation
-        self.weight_init_std = weight_init_std
         self.weight_decay_lambda = float(weight_decay_lambda)
         self.l1_lambda = float(l1_lambda)
         self.use_dropout = bool(use_dropout)

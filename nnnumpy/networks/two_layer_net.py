@@ -40,7 +40,6 @@ class TwoLayerNet(Network):
         self.hidden_size = check_size("hidden_size", hidden_size)
         self.output_size = check_size("output_size", output_size)
         self.activation = activation
-        self.weight_init_std = weight_init_std
         self.dtype = check_float_dtype(dtype)
 
         rng = np.random.default_rng(seed)
