@@ -44,6 +44,8 @@ class Trainer:
     validation_split : fraction of the training set held out for validation.
     patience : with a validation split, stop after this many epochs without a better
         validation loss and restore the best parameters (early stopping).
+    augment : None, or a callable ``x_batch -> x_batch`` applied to every training batch
+        (not to evaluation), such as ``nnnumpy.augment.RandomShift(2)``.
     train_eval_size : size of the fixed training sample evaluated each epoch (None: all).
     eval_batch_size : batch size of evaluation (larger is faster, uses more memory).
     sync_every : iterations between looks at the loss (the bar, the NaN check).
@@ -53,7 +55,8 @@ class Trainer:
     def __init__(self, network, x_train, t_train, x_test, t_test, optimizer="sgd",
                  optimizer_params=None, epochs=10, batch_size=100, seed=None,
                  gradient="backprop", lr_schedule=None, validation_split=0.0, patience=None,
-                 train_eval_size=10000, eval_batch_size=2000, sync_every=20, verbose=True):
+                 augment=None, train_eval_size=10000, eval_batch_size=2000, sync_every=20,
+                 verbose=True):
         self.network = network
         check_data("x_train", "t_train", x_train, t_train, network)
         check_data("x_test", "t_test", x_test, t_test, network)
@@ -74,6 +77,10 @@ class Trainer:
                 raise ValueError("patience (early stopping) needs a validation_split > 0")
         self.patience = patience
         self.lr_schedule = lr_schedule
+        if augment is not None and not callable(augment):
+            raise TypeError("augment must be None or a callable x_batch -> x_batch, "
+                            f"got {type(augment).__name__}")
+        self.augment = augment
         self.optimizer = (make_optimizer(optimizer, **(optimizer_params or {}))
                           if isinstance(optimizer, str) else optimizer)
         self.verbose = verbose
@@ -157,7 +164,10 @@ class Trainer:
                   leave=False, disable=not self.verbose) as bar:
             for i in range(n_batches):
                 batch = order[i * self.batch_size:(i + 1) * self.batch_size]
-                losses.append(self.step(self.x_train[batch], self.t_train[batch]))
+                x_batch = self.x_train[batch]
+                if self.augment is not None:
+                    x_batch = self.augment(x_batch)
+                losses.append(self.step(x_batch, self.t_train[batch]))
                 bar.update(1)
                 if (i + 1) % sync_every == 0 or i + 1 == n_batches or self._stop_requested:
                     self.sync_losses(losses, epoch, bar)

@@ -11,6 +11,7 @@ import sys
 import time
 
 from nnnumpy import backend
+from nnnumpy.augment import RandomShift
 from nnnumpy.cli import init_value, positive_float, positive_int
 from nnnumpy.datasets.mnist import load_mnist, search_root
 from nnnumpy.io import save_params
@@ -40,6 +41,10 @@ def build_parser():
                         help="dropout ratio after each hidden activation (0: none)")
     parser.add_argument("--batchnorm", action="store_true",
                         help="batch normalisation before each hidden activation")
+    parser.add_argument("--shift", type=int, default=0, metavar="PIXELS",
+                        help="data augmentation: move each training image by a random "
+                             "offset of up to this many pixels per axis, anew at every step "
+                             "(0: none)")
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS),
                         default=DEFAULTS["activation"], help="hidden activation")
     parser.add_argument("--init", type=init_value, default=DEFAULTS["init"],
@@ -96,6 +101,8 @@ def main(argv=None):
         parser.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
     if not 0 <= args.dropout < 1:
         parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.shift < 0:
+        parser.error(f"--shift must be >= 0, got {args.shift}")
     if args.dtype is None:
         args.dtype = "float64" if args.gradient == "numerical" else "float32"
     if args.gradient == "numerical" and args.dtype != "float64":
@@ -116,12 +123,15 @@ def main(argv=None):
     print(f"network: {network}, init {args.init}; {args.optimizer} lr {lr} "
           f"(x{args.lr_decay} per epoch), "
           f"batch {args.batch_size}, {args.epochs} epochs, {args.gradient} gradients, "
-          f"backend {backend.get_backend()}")
+          + (f"random shifts up to {args.shift} px, " if args.shift else "")
+          + f"backend {backend.get_backend()}")
 
     trainer = Trainer(network, x_train, t_train, x_test, t_test, optimizer=args.optimizer,
                       optimizer_params={"lr": lr}, epochs=args.epochs,
                       batch_size=args.batch_size, seed=args.seed, gradient=args.gradient,
-                      lr_schedule=ExponentialDecay(args.lr_decay), verbose=not args.quiet)
+                      lr_schedule=ExponentialDecay(args.lr_decay),
+                      augment=RandomShift(args.shift, seed=args.seed) if args.shift else None,
+                      verbose=not args.quiet)
     try:
         history = trainer.fit()
     except TrainingDiverged as error:

@@ -170,3 +170,39 @@ def test_numerical_training_needs_float64(data):
     net = TwoLayerNet(6, 8, 3, dtype=np.float32)
     with pytest.raises(TypeError, match="float64"):
         Trainer(net, x, t, x_test, t_test, gradient="numerical")
+
+
+class EvaluationRecordingNet(CountingNet):
+    """Also records the largest sample id of every evaluation (predict with train=False)."""
+
+    def __init__(self):
+        super().__init__()
+        self.evaluated = []
+
+    def predict(self, x, train=False):
+        if not train:
+            self.evaluated.append(int(x[:, 0].max()))
+        return super().predict(x, train)
+
+
+def test_augment_changes_every_training_batch_and_nothing_else():
+    n = 30
+    x = np.stack([np.arange(n), np.zeros(n)], axis=1).astype(np.float64)
+    t = np.arange(n) % 2
+    net = EvaluationRecordingNet()
+
+    def add_thousand(batch):
+        return batch + 1000
+
+    trainer = Trainer(net, x, t, x[:5], t[:5], epochs=1, batch_size=10, seed=0,
+                      augment=add_thousand, verbose=False)
+    trainer.fit()
+    assert sorted(np.concatenate(net.seen)) == list(range(1000, 1000 + n))
+    # The stored training data and what evaluation sees are left as they were.
+    np.testing.assert_array_equal(trainer.x_train[:, 0], np.arange(n))
+    assert net.evaluated == [n - 1, 4]   # the training set, then the test set
+
+
+def test_augment_must_be_callable(data):
+    with pytest.raises(TypeError, match="augment must be None or a callable"):
+        make_trainer(data, augment=2)
