@@ -32,7 +32,7 @@ def test_himmelblau_script_prints_every_run_and_plots(tmp_path, capsys):
      ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]),
     ("compare_init", ["--train-size", "512", "--epochs", "1"], ["std 0.01", "Xavier", "He"]),
     ("overfitting", ["--train-size", "100", "--epochs", "3"],
-     ["no regularisation", "weight decay 0.1", "dropout 0.2"]),
+     ["no regularisation", "weight decay 0.1", "dropout 0.2", "shifted images (2 px)"]),
 ])
 def test_mnist_demos_run_and_plot(name, argv, rows, tmp_path, capsys):
     plot = tmp_path / f"{name}.png"
