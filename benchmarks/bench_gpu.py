@@ -12,63 +12,24 @@ Without CuPy and a GPU it says so and exits.
 """
 
 import argparse
-import time
 
 import numpy as np
-from bench_train import interleaved_medians  # benchmarks/ is this script's folder
+
+# benchmarks/ is this script's folder: the contenders are bench_train's, on the GPU.
+from bench_train import interleaved_medians, nnnumpy_epochs, torch_epochs
 
 from nnnumpy import backend, load_mnist
-from nnnumpy.networks import TwoLayerNet
-from nnnumpy.optimizers import SGD
-from nnnumpy.trainer import Trainer
 
-LEARNING_RATE = 0.1
-SEED = 0
 CASES = [((784, 100, 10), 100), ((784, 1000, 10), 1000)]
 
 
-def nnnumpy_epochs(sizes, batch_size, data, backend_name):
-    """A function that trains one more epoch on ``backend_name``; returns its seconds."""
-    (x, t), (x_test, t_test) = data
+def nnnumpy_epochs_on(backend_name, sizes, batch_size, data):
+    """bench_train's nnnumpy contender, with its network and data on ``backend_name``."""
     backend.set_backend(backend_name)
-    network = TwoLayerNet(*sizes, weight_init_std="he", seed=SEED)
-    trainer = Trainer(network, x, t, x_test[:1000], t_test[:1000], optimizer=SGD(LEARNING_RATE),
-                      epochs=1, batch_size=batch_size, seed=SEED, verbose=False,
-                      train_eval_size=1000)
-    backend.set_backend("numpy")
-
-    def one_epoch():
-        return trainer.fit()["epoch_time"][-1]
-
-    return one_epoch
-
-
-def torch_epochs(sizes, batch_size, data):
-    import torch
-
-    torch.manual_seed(SEED)
-    (x, t), _ = data
-    device = torch.device("cuda")
-    x, t = torch.from_numpy(x).to(device), torch.from_numpy(t).to(device)
-    model = torch.nn.Sequential(torch.nn.Linear(sizes[0], sizes[1]), torch.nn.ReLU(),
-                                torch.nn.Linear(sizes[1], sizes[2])).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    generator = torch.Generator(device=device).manual_seed(SEED)
-
-    def one_epoch():
-        torch.cuda.synchronize()
-        start = time.perf_counter()
-        order = torch.randperm(x.shape[0], generator=generator, device=device)
-        for begin in range(0, x.shape[0], batch_size):
-            batch = order[begin:begin + batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            loss = torch.nn.functional.cross_entropy(model(x[batch]), t[batch])
-            loss.backward()
-            optimizer.step()
-        torch.cuda.synchronize()
-        return time.perf_counter() - start
-
-    return one_epoch
+    try:
+        return nnnumpy_epochs(sizes, data, batch_size=batch_size)
+    finally:
+        backend.set_backend("numpy")
 
 
 def main(argv=None):
@@ -101,10 +62,11 @@ def main(argv=None):
     print(f"{'network':<14} {'batch':>6} {'cupy':>8} {'numpy':>8} {'torch':>8} "
           f"{'numpy/cupy':>11} {'cupy/torch':>11}")
     for sizes, batch_size in CASES:
-        contenders = {"cupy": nnnumpy_epochs(sizes, batch_size, data, "cupy"),
-                      "numpy": nnnumpy_epochs(sizes, batch_size, data, "numpy")}
+        contenders = {"cupy": nnnumpy_epochs_on("cupy", sizes, batch_size, data),
+                      "numpy": nnnumpy_epochs_on("numpy", sizes, batch_size, data)}
         if has_torch:
-            contenders["torch"] = torch_epochs(sizes, batch_size, data)
+            contenders["torch"] = torch_epochs(sizes, data, batch_size=batch_size,
+                                               device="cuda")
         medians = interleaved_medians(contenders, args.epochs)
         torch_time = medians.get("torch")
         label = "-".join(str(s) for s in sizes)

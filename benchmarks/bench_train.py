@@ -64,12 +64,15 @@ def make_network(sizes, dtype):
                          dtype=dtype, seed=SEED)
 
 
-def nnnumpy_epochs(sizes, data):
-    """A function that trains one more epoch with the package's real path; returns seconds."""
+def nnnumpy_epochs(sizes, data, batch_size=BATCH_SIZE):
+    """A function that trains one more epoch with the package's real path; returns seconds.
+
+    The network is built on the current backend (NumPy, or CuPy for bench_gpu.py).
+    """
     (x, t), (x_test, t_test) = data
     network = make_network(sizes, np.float32)
     trainer = Trainer(network, x, t, x_test[:1000], t_test[:1000], optimizer=SGD(LEARNING_RATE),
-                      epochs=1, batch_size=BATCH_SIZE, seed=SEED, verbose=False,
+                      epochs=1, batch_size=batch_size, seed=SEED, verbose=False,
                       train_eval_size=1000)
 
     def one_epoch():
@@ -193,32 +196,41 @@ def fused_epochs(sizes, data):
     return one_epoch
 
 
-def torch_epochs(sizes, data, threads):
-    """One more epoch of PyTorch CPU eager per call."""
+def torch_epochs(sizes, data, threads=None, batch_size=BATCH_SIZE, device="cpu"):
+    """One more epoch of PyTorch eager per call, on the CPU with ``threads`` threads or,
+    with ``device="cuda"``, on the GPU (data moved there first, the clock stopped only
+    after torch.cuda.synchronize())."""
     import torch
 
-    torch.set_num_threads(threads)
+    if threads is not None:
+        torch.set_num_threads(threads)
     torch.manual_seed(SEED)
     (x, t), _ = data
-    x, t = torch.from_numpy(x), torch.from_numpy(t)
+    x, t = torch.from_numpy(x).to(device), torch.from_numpy(t).to(device)
     modules = []
     for index in range(1, len(sizes)):
         modules.append(torch.nn.Linear(sizes[index - 1], sizes[index]))
         if index < len(sizes) - 1:
             modules.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*modules)
+    model = torch.nn.Sequential(*modules).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-    generator = torch.Generator().manual_seed(SEED)
+    generator = torch.Generator(device=device).manual_seed(SEED)
+
+    def synchronize():
+        if device == "cuda":
+            torch.cuda.synchronize()
 
     def one_epoch():
+        synchronize()
         start = time.perf_counter()
-        order = torch.randperm(x.shape[0], generator=generator)
-        for begin in range(0, x.shape[0], BATCH_SIZE):
-            batch = order[begin:begin + BATCH_SIZE]
+        order = torch.randperm(x.shape[0], generator=generator, device=device)
+        for begin in range(0, x.shape[0], batch_size):
+            batch = order[begin:begin + batch_size]
             optimizer.zero_grad(set_to_none=True)
             loss = torch.nn.functional.cross_entropy(model(x[batch]), t[batch])
             loss.backward()
             optimizer.step()
+        synchronize()
         return time.perf_counter() - start
 
     return one_epoch
