@@ -8,7 +8,7 @@ so that loading into a different network is a clear error instead of garbage.
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import numpy as np
 from .backend import get_array_module, to_numpy
 
 CONFIG_KEY = "__config__"
+ZIP_SIGNATURE = b"PK\x03\x04"
 
 
 def save_params(path, network):
@@ -34,11 +35,16 @@ def save_params(path, network):
 def read_params(path):
     """``(config, arrays)`` from a file written by ``save_params``; ValueError if it is not one."""
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: file not found")
+    with open(path, "rb") as stream:
+        signature = stream.read(4)
+    if signature != ZIP_SIGNATURE:
+        raise ValueError(f"{path}: not an .npz parameter file (an .npz file is a zip archive, "
+                         f"and this one starts with {signature!r}, not {ZIP_SIGNATURE!r})")
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
-    except FileNotFoundError:
-        raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path}: not a readable .npz parameter file ({error})") from error
     if CONFIG_KEY not in arrays:
@@ -48,6 +54,9 @@ def read_params(path):
         config = json.loads(str(arrays.pop(CONFIG_KEY)))
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: the architecture entry is not valid JSON ({error})") from error
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: the architecture entry must be a JSON object of settings, "
+                         f"got a {type(config).__name__}")
     return config, arrays
 
 
@@ -70,10 +79,13 @@ def load_params(path, network):
     if set(arrays) != set(state):
         raise ValueError(f"{path}: holds arrays {sorted(arrays)}, the network has "
                          f"{sorted(state)}")
-    for key, value in arrays.items():
+    for key, value in arrays.items():  # every check first: a bad file changes nothing
         if value.shape != state[key].shape:
             raise ValueError(f"{path}: params[{key!r}] has shape {value.shape} in the file "
                              f"but {state[key].shape} in the network")
+        if value.dtype != state[key].dtype:
+            raise ValueError(f"{path}: params[{key!r}] has dtype {value.dtype} in the file "
+                             f"but {state[key].dtype} in the network")
     for key, value in arrays.items():
         target = state[key]
         target[...] = get_array_module(target).asarray(value)  # in place: layers share it
@@ -81,13 +93,28 @@ def load_params(path, network):
 
 
 def write_atomically(path, content):
-    """Write bytes to ``path`` through a temporary file in the same folder, then rename."""
+    """Write bytes to ``path`` through a temporary file in the same folder, then rename.
+
+    Either the whole file appears or, on any failure, nothing changes. The file gets the
+    permissions of any new file (0666 less the umask), not ``tempfile.mkstemp``'s 0600.
+    """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    temporary = temporary_beside(path)
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with open(temporary, "xb") as stream:
             stream.write(content)
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise type(error)(error.errno, f"cannot write {path}: {error.strerror}") from error
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
+
+
+def temporary_beside(path):
+    """A fresh name for a temporary file next to ``path``: ``.NAME.RANDOM.part``."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")

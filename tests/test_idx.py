@@ -1,4 +1,5 @@
 import gzip
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -78,11 +79,57 @@ def test_truncated_gzip(tmp_path):
 
 @given(st.binary(max_size=64))
 @settings(max_examples=300)
-def test_random_bytes_raise_only_value_error(content):
+def test_random_bytes_raise_value_error_or_decode_exactly(content):
+    """Any bytes either decode to an array whose header and payload fill them exactly,
+    or raise ValueError (any other exception fails the test)."""
     try:
-        parse_idx(content)
+        array = parse_idx(content)
     except ValueError:
-        pass
+        return
+    assert 4 + 4 * array.ndim + array.size * array.itemsize == len(content)
+    assert content[:2] == b"\x00\x00"
+
+
+def test_random_bytes_with_a_valid_header_decode(tmp_path):
+    content = valid_bytes()[:-4] + bytes([7, 0, 255, 9])
+    np.testing.assert_array_equal(parse_idx(content), [[7, 0], [255, 9]])
+
+
+def test_huge_declared_dimensions_are_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "huge.idx.gz"
+    header = b"\x00\x00\x0e\x04" + b"\xff\xff\xff\xff" * 4   # (2^32 - 1)^4 doubles
+    path.write_bytes(gzip.compress(header + bytes(16)))
+    with pytest.raises(ValueError, match="truncated IDX payload") as info:
+        read_idx(path)
+    assert str(path) in str(info.value) and "-" not in str(info.value).split("needs")[1][:5]
+    raw = tmp_path / "huge.idx"
+    raw.write_bytes(header + bytes(16))
+    with pytest.raises(ValueError, match=r"needs 2722258932832206508135981771861358805000 "
+                                         r"bytes after the header, the file has 16"):
+        read_idx(raw)
+
+
+def test_gunzip_stops_at_the_declared_size(tmp_path):
+    """A small gzip that inflates to 64 MB behind a 4-byte payload is refused without
+    ever holding the 64 MB in memory."""
+    path = tmp_path / "bomb.idx.gz"
+    path.write_bytes(gzip.compress(valid_bytes() + bytes(64 << 20)))
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="more than 1048576 extra bytes after the IDX"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"peak memory {peak} bytes"
+
+
+def test_missing_file_is_not_found_not_a_gzip_error(tmp_path):
+    for name in ("missing.idx.gz", "missing.idx"):
+        with pytest.raises(FileNotFoundError, match="not found") as info:
+            read_idx(tmp_path / name)
+        assert str(tmp_path / name) in str(info.value)
 
 
 @given(position=st.integers(0, 15), value=st.integers(0, 255),

@@ -1,3 +1,6 @@
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -58,3 +61,71 @@ def test_a_failed_load_changes_nothing(tmp_path):
         load_params(path, net)
     for key in before:
         np.testing.assert_array_equal(net.params[key], before[key])
+
+
+def saved_file(tmp_path, **replace):
+    """A file saved from TwoLayerNet(6, 5, 3, seed=1), with some arrays replaced."""
+    net = TwoLayerNet(6, 5, 3, seed=1)
+    path = tmp_path / "net.npz"
+    save_params(path, net)
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    arrays.update(replace)
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("b2", np.zeros(3, np.float64), r"params\['b2'\] has dtype float64 in the file but float32"),
+    ("W1", np.zeros((6, 5), np.complex64), r"params\['W1'\] has dtype complex64"),
+    ("__config__", np.array("[1, 2]"), "must be a JSON object of settings, got a list"),
+])
+def test_a_bad_array_anywhere_in_the_file_changes_nothing(tmp_path, key, value, message):
+    path = saved_file(tmp_path, **{key: value})
+    net = TwoLayerNet(6, 5, 3, seed=2)
+    before = {k: v.copy() for k, v in net.params.items()}
+    with pytest.raises(ValueError, match=message) as info:
+        load_params(path, net)
+    assert str(path) in str(info.value)
+    for k in before:
+        np.testing.assert_array_equal(net.params[k], before[k])
+
+
+@pytest.mark.parametrize("content", [b"W1 = 0.5\n", b"\x89PNG\r\n\x1a\n" + bytes(100), b""])
+def test_files_that_are_not_npz_are_one_value_error_naming_them(tmp_path, content):
+    path = tmp_path / "weights.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not an .npz parameter file") as info:
+        load_params(path, TwoLayerNet(6, 5, 3))
+    assert str(path) in str(info.value) and "allow_pickle" not in str(info.value)
+
+
+def test_an_npy_file_is_a_value_error(tmp_path):
+    path = tmp_path / "W1.npy"
+    np.save(path, np.zeros((6, 5), np.float32))
+    with pytest.raises(ValueError, match="not an .npz parameter file"):
+        load_params(path, TwoLayerNet(6, 5, 3))
+
+
+def test_missing_file_says_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        load_params(tmp_path / "nope.npz", TwoLayerNet(6, 5, 3))
+
+
+def test_saving_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path):
+    target = tmp_path / "missing" / "net.npz"
+    with pytest.raises(FileNotFoundError) as info:
+        save_params(target, TwoLayerNet(6, 5, 3))
+    assert str(target) in str(info.value) and ".part" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_saved_files_honour_the_umask(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        save_params(tmp_path / "net.npz", TwoLayerNet(6, 5, 3))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "net.npz").stat().st_mode) == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]

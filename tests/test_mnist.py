@@ -1,6 +1,8 @@
 import functools
 import hashlib
 import http.server
+import os
+import stat
 import threading
 
 import numpy as np
@@ -136,3 +138,29 @@ def test_real_mnist_images_and_one_hot():
     assert t.shape == (60000, 10) and t.dtype == np.float64
     np.testing.assert_array_equal(t.sum(axis=1), 1.0)
     np.testing.assert_array_equal(t_test.sum(axis=1), 1.0)
+
+
+def test_nnnumpy_data_naming_a_file_is_a_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "mnist.zip"
+    path.write_bytes(b"zip")
+    monkeypatch.setenv("NNNUMPY_DATA", str(path))
+    with pytest.raises(NotADirectoryError, match="NNNUMPY_DATA=.*mnist.zip is a file"):
+        load_mnist()
+
+
+def test_a_misspelt_nnnumpy_data_folder_is_not_created(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNNUMPY_DATA", str(tmp_path / "dtaa" / "sets"))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_mnist(mirrors=["http://127.0.0.1:9/"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_downloaded_files_honour_the_umask(http_server, tmp_path):
+    base, root = http_server
+    md5 = make_file(root, "labels-idx1-ubyte.gz", np.arange(10, dtype=np.uint8))
+    previous = os.umask(0o022)
+    try:
+        path = download_file("labels-idx1-ubyte.gz", tmp_path / "data", md5, [base])
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

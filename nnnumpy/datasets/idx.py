@@ -14,6 +14,7 @@ and what was expected for anything else, so a corrupt file is never mis-read.
 """
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -31,29 +32,62 @@ TYPE_CODES = {
 }
 CODE_OF_KIND = {(dtype.kind, dtype.itemsize): code for code, dtype in TYPE_CODES.items()}
 MAX_DIMENSIONS = 16
+# Deflate turns one compressed byte into at most about 1032 bytes, so a gzip file of
+# S bytes cannot hold more than 1032 S: a header that declares more is a broken file.
+GZIP_MAX_RATIO = 1032
+# After the declared payload, extra bytes are counted up to this many, no further.
+MAX_EXTRA_COUNTED = 1 << 20
 
 
 def read_bytes(path, gzipped=None):
-    """The file's content, decompressed when gzipped (by default: when the name ends in .gz)."""
+    """The bytes of an IDX file (header and payload), decompressed when gzipped.
+
+    By default a name ending in ``.gz`` means gzip. Reads no more than the header
+    declares (plus a bounded count of any extra bytes, which are an error), so a
+    small file that inflates to gigabytes is rejected without filling the memory.
+    """
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: file not found")
     if gzipped is None:
         gzipped = path.suffix == ".gz"
     if not gzipped:
-        return path.read_bytes()
+        return path.read_bytes()  # as large as the file, no larger: parse_idx checks the rest
     try:
         with gzip.open(path, "rb") as stream:
-            return stream.read()
+            return read_gzip_stream(stream, str(path), path.stat().st_size * GZIP_MAX_RATIO)
     except (OSError, EOFError, zlib.error) as error:
         raise ValueError(f"{path}: not a valid gzip file ({error}); "
                          "delete it and download it again") from error
 
 
-def parse_idx(data, name="<bytes>"):
-    """Decode the bytes of an IDX file into a native-endian array of its shape.
+def read_gzip_stream(stream, name, max_size):
+    """Read one IDX file from a decompressing stream: the header, then its declared payload.
 
-    For one-byte types the result is a read-only view of ``data`` (no copy);
-    ``read_idx`` returns a writable copy.
+    ``max_size``: the most bytes the stream can inflate to, so that a header declaring
+    more is refused before any payload is read.
     """
+    data = stream.read(4)
+    if len(data) == 4 and data[3] <= MAX_DIMENSIONS:
+        data += stream.read(4 * data[3])
+    dtype, shape, header_size = parse_header(data, name)
+    expected = math.prod(shape) * dtype.itemsize
+    if header_size + expected > max_size:
+        raise ValueError(f"{name}: truncated IDX payload: shape {shape} of {dtype.name} needs "
+                         f"{expected} bytes after the header, more than this gzip file can hold")
+    data += stream.read(expected)
+    extra = 0
+    while extra <= MAX_EXTRA_COUNTED:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            break
+        extra += len(chunk)
+    check_payload_size(name, dtype, shape, expected, len(data) - header_size + extra)
+    return data
+
+
+def parse_header(data, name):
+    """Check an IDX header; returns ``(dtype, shape, header_size)``."""
     if len(data) < 4:
         raise ValueError(f"{name}: IDX header must be at least 4 bytes, the file has {len(data)}")
     if data[0] != 0 or data[1] != 0:
@@ -70,15 +104,31 @@ def parse_idx(data, name="<bytes>"):
         raise ValueError(f"{name}: truncated IDX header: {ndim} dimensions need {header_size} "
                          f"header bytes, the file has {len(data)}")
     shape = tuple(int(size) for size in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    dtype = TYPE_CODES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    actual = len(data) - header_size
+    return TYPE_CODES[code], shape, header_size
+
+
+def check_payload_size(name, dtype, shape, expected, actual):
+    """The payload must be exactly prod(shape) elements: a clear error for more or fewer."""
     if actual < expected:
         raise ValueError(f"{name}: truncated IDX payload: shape {shape} of {dtype.name} needs "
                          f"{expected} bytes after the header, the file has {actual}")
+    if actual > expected + MAX_EXTRA_COUNTED:
+        raise ValueError(f"{name}: more than {MAX_EXTRA_COUNTED} extra bytes after the IDX "
+                         f"payload: shape {shape} of {dtype.name} needs {expected} bytes")
     if actual > expected:
         raise ValueError(f"{name}: {actual - expected} extra bytes after the IDX payload: "
                          f"shape {shape} of {dtype.name} needs {expected} bytes, found {actual}")
+
+
+def parse_idx(data, name="<bytes>"):
+    """Decode the bytes of an IDX file into a native-endian array of its shape.
+
+    For one-byte types the result is a read-only view of ``data`` (no copy);
+    ``read_idx`` returns a writable copy.
+    """
+    dtype, shape, header_size = parse_header(data, name)
+    expected = math.prod(shape) * dtype.itemsize   # Python integers: no overflow
+    check_payload_size(name, dtype, shape, expected, len(data) - header_size)
     array = np.frombuffer(data, dtype, offset=header_size).reshape(shape)
     return array.astype(dtype.newbyteorder("="), copy=False)
 

@@ -8,7 +8,6 @@ foreign file is an error that names it, never a silent mis-read.
 
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..io import temporary_beside
 from .idx import parse_idx, read_bytes
 
 FILE_KEYS = ("train_images", "train_labels", "test_images", "test_labels")
@@ -123,12 +123,25 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
 
 
 def search_root(data_dir):
-    """The folder to search: ``data_dir``, else ``$NNNUMPY_DATA``, else the repository's data/."""
+    """The folder to search: ``data_dir``, else ``$NNNUMPY_DATA``, else the repository's data/.
+
+    A typo must not grow a folder tree: ``$NNNUMPY_DATA`` must name an existing folder,
+    and ``data_dir`` an existing folder or a new one inside an existing folder.
+    """
     if data_dir is not None:
-        return Path(data_dir)
-    if os.environ.get("NNNUMPY_DATA"):
-        return Path(os.environ["NNNUMPY_DATA"])
-    return REPOSITORY_DATA
+        root, source = Path(data_dir).expanduser(), "data_dir"
+    elif os.environ.get("NNNUMPY_DATA"):
+        root, source = Path(os.environ["NNNUMPY_DATA"]).expanduser(), "NNNUMPY_DATA"
+    else:
+        return REPOSITORY_DATA
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"{source}={root} is a file; it must be the folder that "
+                                 "holds the MNIST files (or an 'mnist/' folder with them)")
+    missing = root if source == "NNNUMPY_DATA" else root.parent
+    if not missing.is_dir():
+        raise FileNotFoundError(f"{source}={root}: the folder {missing} does not exist "
+                                "(check the spelling; nothing is created there)")
+    return root
 
 
 def find_files(dataset, data_dir=None, download=True, mirrors=None):
@@ -194,12 +207,11 @@ def download_file(file_name, folder, md5, mirrors, help_text=""):
     listing every mirror and why it failed.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)  # search_root checked the tree above
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + file_name
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=file_name, suffix=".part")
-        os.close(handle)
+        temporary = temporary_beside(folder / file_name)
         try:
             fetch(url, temporary, file_name)
             content = read_bytes(temporary, gzipped=file_name.endswith(".gz"))
