@@ -136,6 +136,8 @@ def check_network(network, x, t, threshold=NETWORK_THRESHOLD, h=CHECK_H):
     The network must have float64 parameters; x: (N, input_size); t: (N,) or (N, C).
     Returns a GradCheckReport with one row per key of ``params``.
     """
+    for key, value in network.params.items():
+        _check_float64(f"params[{key!r}]", value)
     analytic = {key: np.array(to_numpy(value)) for key, value in network.gradient(x, t).items()}
     numeric = network.numerical_gradient(x, t, h=h)
     rows = [(key, tuple(network.params[key].shape), rel_error(analytic[key], numeric[key]))

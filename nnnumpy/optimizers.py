@@ -10,6 +10,7 @@ learning rate; the trainer sets ``optimizer.lr`` from one at each epoch.
 """
 
 import math
+import numbers
 
 from .backend import get_array_module
 
@@ -20,14 +21,15 @@ def zeros_like_params(params):
 
 
 def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
+    """A real number (Python's or NumPy's, not a bool) that is finite and > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 \
             or not math.isfinite(value):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
     return float(value)
 
 
 def _check_fraction(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
         raise ValueError(f"{name} must be in [0, 1), got {value!r}")
     return float(value)
 

@@ -8,15 +8,15 @@ of lists of Python floats, ready to plot or to save as JSON.
 """
 
 import math
-import signal
-import threading
 import time
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .backend import get_array_module, to_numpy
+from .checks import check_finite, check_labels
 from .functions import softmax_cross_entropy
+from .interrupt import StopOnInterrupt
 from .optimizers import make_optimizer
 
 GRADIENT_METHODS = ("backprop", "numerical")
@@ -39,7 +39,7 @@ class Trainer:
     optimizer_params : dict of hyper-parameters when ``optimizer`` is a name.
     epochs, batch_size : int.
     seed : int or None; the same seed, backend and dtype give the same history.
-    gradient : "backprop" or "numerical" (central differences: very slow, float64 only).
+    gradient : "backprop" or "numerical" (central differences: very slow).
     lr_schedule : None, or a callable ``(lr0, epoch) -> lr`` such as ``StepDecay``.
     validation_split : fraction of the training set held out for validation.
     patience : with a validation split, stop after this many epochs without a better
@@ -60,14 +60,16 @@ class Trainer:
         self.network = network
         check_data("x_train", "t_train", x_train, t_train, network)
         check_data("x_test", "t_test", x_test, t_test, network)
+        self.num_classes = getattr(network, "output_size", None) \
+            or int(np.shape(network.predict(x_test[:1]))[-1])
+        check_labels("t_train", t_train, self.num_classes)
+        check_labels("t_test", t_test, self.num_classes)
         self.epochs = check_count("epochs", epochs)
         self.batch_size = check_count("batch_size", batch_size)
         self.eval_batch_size = check_count("eval_batch_size", eval_batch_size)
         self.sync_every = check_count("sync_every", sync_every)
         if gradient not in GRADIENT_METHODS:
             raise ValueError(f"gradient must be one of {GRADIENT_METHODS}, got {gradient!r}")
-        if gradient == "numerical":
-            network.check_host_float64("training with gradient='numerical'")
         self.gradient = gradient
         if not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
@@ -113,18 +115,21 @@ class Trainer:
             self.history.update({"val_loss": [], "val_acc": []})
         self.best_epoch = None
         self.interrupted = False
-        self._stop_requested = False
+        self.stop_requested = False     # set by the first Ctrl-C (see nnnumpy.interrupt)
+        self.interrupt_at_once = False  # True while a Ctrl-C may cut a step short
+        self.not_learning = None        # why test accuracy stays at chance, once it does
 
     # ---------------------------------------------------------------- training
     def fit(self):
         """Train for ``epochs`` epochs (fewer on early stopping or Ctrl-C); return the history.
 
-        Ctrl-C stops after the current batch (a second Ctrl-C stops at once).
+        Ctrl-C stops after the current batch (with numerical gradients, at once;
+        a second Ctrl-C always stops at once).
         Raises TrainingDiverged when the loss becomes NaN or infinite.
         """
         base_lr = getattr(self.optimizer, "lr", None)
-        best_val_loss, best_params, waited = math.inf, None, 0
-        with catch_interrupt(self), np.errstate(over="ignore", invalid="ignore"):
+        best_val_loss, best_state, waited = math.inf, None, 0
+        with StopOnInterrupt(self), np.errstate(over="ignore", invalid="ignore"):
             for epoch in range(self.epochs):
                 if self.lr_schedule is not None:
                     self.optimizer.lr = self.lr_schedule(base_lr, epoch)
@@ -132,7 +137,8 @@ class Trainer:
                 self.train_epoch(epoch)
                 seconds = time.perf_counter() - start
                 self.record_epoch(epoch, seconds)
-                if self._stop_requested:
+                self.check_learning(epoch)
+                if self.stop_requested:
                     self.interrupted = True
                     self.say(f"interrupted: stopped after {len(self.history['loss'])} "
                              "iterations; returning the history so far")
@@ -141,17 +147,22 @@ class Trainer:
                     val_loss = self.history["val_loss"][-1]
                     if val_loss < best_val_loss:
                         best_val_loss, waited, self.best_epoch = val_loss, 0, epoch + 1
-                        best_params = {k: v.copy() for k, v in self.network.params.items()}
+                        best_state = {k: v.copy() for k, v in self.network_state().items()}
                     else:
                         waited += 1
                         if waited >= self.patience:
                             self.say(f"early stopping: no better validation loss for "
                                      f"{waited} epochs; keeping epoch {self.best_epoch}")
                             break
-        if best_params is not None:
-            for key, value in best_params.items():
-                self.network.params[key][...] = value  # in place: the layers share them
+        if best_state is not None:
+            state = self.network_state()
+            for key, value in best_state.items():
+                state[key][...] = value  # in place: the layers share these arrays
         return self.history
+
+    def network_state(self):
+        """What makes the network what it is: its params and any buffers (running averages)."""
+        return {**self.network.params, **getattr(self.network, "buffers", {})}
 
     def train_epoch(self, epoch):
         """One pass over a fresh permutation of the training samples."""
@@ -167,23 +178,48 @@ class Trainer:
                 x_batch = self.x_train[batch]
                 if self.augment is not None:
                     x_batch = self.augment(x_batch)
-                losses.append(self.step(x_batch, self.t_train[batch]))
-                bar.update(1)
-                if (i + 1) % sync_every == 0 or i + 1 == n_batches or self._stop_requested:
+                loss = self.step(x_batch, self.t_train[batch])
+                if loss is not None:
+                    losses.append(loss)
+                    bar.update(1)
+                last = i + 1 == n_batches or self.stop_requested
+                if losses and ((i + 1) % sync_every == 0 or last):
                     self.sync_losses(losses, epoch, bar)
                     losses = []
-                if self._stop_requested:
+                if self.stop_requested:
                     break
 
     def step(self, x, t):
-        """One update of the parameters from the batch (x, t); returns the batch loss."""
+        """One update of the parameters from the batch (x, t); returns the batch loss.
+
+        Returns None, updating nothing, when Ctrl-C cuts a numerical gradient short.
+        """
         if self.gradient == "backprop":
             loss, grads = self.network.loss_and_gradient(x, t)
         else:
-            grads = self.network.numerical_gradient(x, t)
+            grads = self.interruptible_numerical_gradient(x, t)
+            if grads is None:
+                return None
             loss = self.network.loss(x, t, train=True)
         self.optimizer.update(self.network.params, grads)
         return loss
+
+    def interruptible_numerical_gradient(self, x, t):
+        """``network.numerical_gradient(x, t)``, or None if Ctrl-C comes meanwhile.
+
+        It takes minutes per batch on a real network, too long to wait for after a
+        Ctrl-C; the network is untouched when it is cut short (the differences are taken
+        on a copy of it).
+        """
+        self.interrupt_at_once = True
+        try:
+            return self.network.numerical_gradient(x, t)
+        except KeyboardInterrupt:
+            if self.stop_requested:
+                return None
+            raise
+        finally:
+            self.interrupt_at_once = False
 
     def sync_losses(self, losses, epoch, bar):
         """Bring the latest batch losses to the host, check them, show the last one."""
@@ -239,37 +275,36 @@ class Trainer:
             line += f"  val acc {val[1]:.4f}"
         self.say(f"{line}  {seconds:.1f} s")
 
+    def check_learning(self, epoch):
+        """After two epochs (or one, if that is all) at chance accuracy, say why, once.
+
+        Chance is 1/C for C classes; "at chance" is test accuracy below 1.5/C.
+        The message stays in ``self.not_learning`` for the caller.
+        """
+        accuracy = self.history["test_acc"][-1]
+        enough = epoch >= 1 or self.epochs == 1
+        if self.not_learning or not enough or accuracy >= 1.5 / self.num_classes:
+            return
+        losses = self.history["loss"]
+        start, end = np.mean(losses[:10]), np.mean(losses[-10:])
+        lr = getattr(self.optimizer, "lr", None)
+        if end > 0.9 * start:
+            cause = (f"the training loss did not fall ({start:.3g} at the start, {end:.3g} "
+                     f"now). Most often the learning rate ({lr}) is far too large: the weights "
+                     "overshoot and the ReLU units die. Try one ten times smaller; if the "
+                     "loss then falls too slowly, the learning rate or the initial weights "
+                     "were too small instead")
+        else:
+            cause = (f"the training loss fell ({start:.3g} -> {end:.3g}) but the test "
+                     "accuracy did not: check that the test labels belong to the test images")
+        self.not_learning = (f"test accuracy {accuracy:.4f} after {epoch + 1} epoch(s) is "
+                             f"chance level (1/{self.num_classes}): the network is not "
+                             f"learning; {cause}")
+        self.say(f"warning: {self.not_learning}")
+
     def say(self, message):
         if self.verbose:
             tqdm.write(message)
-
-
-class catch_interrupt:
-    """Within ``with catch_interrupt(trainer)``, Ctrl-C asks the trainer to stop.
-
-    The first Ctrl-C sets ``trainer._stop_requested`` (the loop stops after its
-    current batch); a second one interrupts at once. Only the main thread can
-    receive signals, so elsewhere this does nothing.
-    """
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self.previous = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self.handle)
-        return self
-
-    def handle(self, signum, frame):
-        if self.trainer._stop_requested:
-            raise KeyboardInterrupt
-        self.trainer._stop_requested = True
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-        return False
 
 
 def check_count(name, value):
@@ -279,17 +314,19 @@ def check_count(name, value):
 
 
 def check_data(x_name, t_name, x, t, network):
-    """x: (N, input_size) or (N, ...) with that many features; t: (N,) or (N, C)."""
+    """x: (N, D) or (N, ...) of finite numbers, as the network takes them; t: (N,) or (N, C)."""
     if not hasattr(x, "shape") or x.ndim < 2 or x.shape[0] == 0:
-        raise ValueError(f"{x_name} must be an array (N, {network.input_size}) with N > 0, "
+        raise ValueError(f"{x_name} must be an array (N, D) with N > 0, "
                          f"got {getattr(x, 'shape', type(x).__name__)}")
-    try:
-        network.check_shapes(x[:1], t[:1])
-    except ValueError as error:
-        raise ValueError(f"{x_name}/{t_name}: {error}") from None
-    if t.shape[0] != x.shape[0]:
+    if not hasattr(t, "shape") or t.ndim not in (1, 2) or t.shape[0] != x.shape[0]:
         raise ValueError(f"{t_name} must have {x.shape[0]} labels to match {x_name}, "
-                         f"got {t.shape[0]}")
+                         f"got shape {getattr(t, 'shape', type(t).__name__)}")
+    if hasattr(network, "check_shapes"):
+        try:
+            network.check_shapes(x[:1], t[:1])
+        except ValueError as error:
+            raise ValueError(f"{x_name}/{t_name}: {error}") from None
+    check_finite(x_name, x)
 
 
 def as_network_data(xp, x, t, dtype):

@@ -169,3 +169,32 @@ def test_batchnorm_normalises_per_channel_and_keeps_running_averages(rng):
     np.testing.assert_allclose(layer.running_mean, expected_mean)
     test_out = layer.forward(x, train=False)
     np.testing.assert_allclose(test_out, out, atol=1e-5)  # momentum 0: running = this batch
+
+
+def test_batchnorm_at_test_time_uses_the_running_averages_not_the_batch(rng):
+    """running = momentum * running + (1 - momentum) * batch; at test time
+    out = gamma (x - running_mean) / sqrt(running_var + eps) + beta, whatever the batch."""
+    gamma, beta = np.array([2.0, 0.5]), np.array([1.0, -1.0])
+    layer = layers.BatchNormalization(gamma.copy(), beta.copy(), momentum=0.8, eps=1e-5)
+    first, second = rng.standard_normal((50, 2)) * 3 + 4, rng.standard_normal((50, 2)) - 2
+    layer.forward(first, train=True)
+    layer.forward(second, train=True)
+    mean = 0.8 * (0.8 * 0 + 0.2 * first.mean(axis=0)) + 0.2 * second.mean(axis=0)
+    var = 0.8 * (0.8 * 1 + 0.2 * first.var(axis=0)) + 0.2 * second.var(axis=0)
+    np.testing.assert_allclose(layer.running_mean, mean)
+    np.testing.assert_allclose(layer.running_var, var)
+    probe = rng.standard_normal((6, 2)) * 5
+    expected = gamma * (probe - mean) / np.sqrt(var + 1e-5) + beta
+    np.testing.assert_allclose(layer.forward(probe, train=False), expected, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_mean, mean)  # test mode leaves them alone
+
+
+def test_softmax_with_loss_is_exact_for_huge_scores():
+    """Without subtracting the row maximum, exp(1000) overflows to inf and the loss is NaN."""
+    layer = layers.SoftmaxWithLoss()
+    x = np.array([[1000.0, 0.0, -1000.0], [0.0, 3000.0, 2999.0]])
+    loss = layer.forward(x, np.array([0, 2]))
+    assert loss == pytest.approx(0.5 * (0 + np.log1p(np.e)), rel=1e-12)
+    dx = layer.backward(1)
+    p = 1 / (1 + np.e)   # softmax of the second row at the label (2999 vs 3000)
+    np.testing.assert_allclose(dx, [[0, 0, 0], [0, (1 - p) / 2, (p - 1) / 2]], atol=1e-12)

@@ -114,3 +114,25 @@ def test_cross_validate_returns_one_accuracy_per_fold(rng):
                                 x, t, k=3, seed=0, epochs=5, batch_size=10, verbose=False,
                                 optimizer_params={"lr": 0.1})
     assert len(accuracies) == 3 and min(accuracies) > 0.8
+
+
+def test_weight_decay_and_l1_touch_weights_only_not_biases_or_betas(rng):
+    """The penalties are lambda/2 sum W^2 + l1 sum |W|: biases and batch norm's beta keep the
+    plain network's gradient, each W gets lambda W + l1 sign(W) on top."""
+    options = {"use_batchnorm": True, "dtype": np.float64, "seed": 2}
+    plain = MultiLayerNet(5, [4, 4], 3, **options)
+    decayed = MultiLayerNet(5, [4, 4], 3, weight_decay_lambda=0.5, l1_lambda=0.1, **options)
+    for key in plain.params:   # biases and betas away from 0, so a penalty on them would show
+        plain.params[key][...] += 0.3
+        decayed.params[key][...] += 0.3
+    x, t = rng.standard_normal((6, 5)), rng.integers(0, 3, 6)
+    weights = ("W1", "W2", "W3")
+    penalty = sum(0.25 * float((decayed.params[k] ** 2).sum())
+                  + 0.1 * float(np.abs(decayed.params[k]).sum()) for k in weights)
+    assert float(decayed.loss(x, t)) == pytest.approx(float(plain.loss(x, t)) + penalty,
+                                                      rel=1e-12)
+    plain_grads, decayed_grads = plain.gradient(x, t), decayed.gradient(x, t)
+    for key, value in decayed.params.items():
+        extra = 0.5 * value + 0.1 * np.sign(value) if key in weights else 0.0
+        np.testing.assert_allclose(decayed_grads[key], plain_grads[key] + extra, rtol=1e-12,
+                                   err_msg=key)

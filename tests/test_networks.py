@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nnnumpy import TwoLayerNet, rel_error
+from nnnumpy import MultiLayerNet, TwoLayerNet, rel_error
 
 NETWORK_BOUND = 1e-6
 
@@ -112,7 +112,67 @@ def test_images_are_accepted_unflattened(rng):
     np.testing.assert_allclose(net.predict(x), net.predict(x.reshape(5, 784)))
 
 
-def test_numerical_gradient_needs_float64(rng):
-    net = TwoLayerNet(4, 3, 2, seed=0)
-    with pytest.raises(TypeError, match="float64"):
-        net.numerical_gradient(rng.standard_normal((2, 4)).astype(np.float32), np.array([0, 1]))
+@pytest.mark.parametrize("method", ["loop", "fast"])
+def test_numerical_gradient_of_a_float32_network_is_taken_in_float64(rng, method):
+    """The textbook's default network (float32) gets the float64 differences of the same
+    weights, returned as float32, and is left exactly as it was."""
+    net = TwoLayerNet(4, 3, 2, weight_init_std="he", seed=0)
+    twin = TwoLayerNet(4, 3, 2, weight_init_std="he", dtype=np.float64, seed=0)
+    x, t = rng.standard_normal((5, 4)), np.array([0, 1, 1, 0, 1])
+    before = {key: value.copy() for key, value in net.params.items()}
+    grads = net.numerical_gradient(x.astype(np.float32), t, method=method)
+    expected = twin.numerical_gradient(x.astype(np.float32).astype(np.float64), t)
+    for key in net.params:
+        assert grads[key].dtype == np.float32 and grads[key].shape == net.params[key].shape
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-6, atol=1e-7)
+        np.testing.assert_array_equal(net.params[key], before[key])
+
+
+def test_gradient_returns_arrays_the_caller_owns(rng):
+    net = TwoLayerNet(4, 3, 2, dtype=np.float64, seed=0)
+    first = net.gradient(rng.standard_normal((5, 4)), np.array([0, 1, 1, 0, 1]))
+    kept = {key: value.copy() for key, value in first.items()}
+    net.gradient(rng.standard_normal((5, 4)), np.array([1, 1, 0, 0, 0]))
+    for key in kept:
+        np.testing.assert_array_equal(first[key], kept[key])
+
+
+def test_fast_numerical_gradient_uses_the_given_step(rng):
+    """With h = 1 the central differences of a curved loss differ visibly from h = 1e-4."""
+    net = TwoLayerNet(4, 3, 2, activation="tanh", weight_init_std=1.0, dtype=np.float64,
+                      seed=0)
+    x, t = rng.standard_normal((5, 4)), np.array([0, 1, 1, 0, 1])
+    for h in (1.0, 0.3):
+        fast = net.numerical_gradient(x, t, method="fast", h=h)
+        loop = net.numerical_gradient(x, t, method="loop", h=h)
+        for key in loop:
+            np.testing.assert_allclose(fast[key], loop[key], rtol=1e-9, atol=1e-12)
+    assert rel_error(net.numerical_gradient(x, t, method="fast", h=1.0)["W1"],
+                     net.numerical_gradient(x, t, method="fast")["W1"]) > 1e-3
+
+
+@pytest.mark.parametrize("t, message", [
+    (np.array([0, 1, -1]), r"t\[2\] = -1 is not a class index"),
+    (np.array([0, 2, 1]), r"t\[1\] = 2 is not a class index: labels must be whole numbers "
+                          r"0 <= t < 2"),
+    (np.array([0.0, 1.0, 0.5]), r"t\[2\] = 0.5 is not a class index"),
+    (np.array([0.0, np.nan, 1.0]), r"t\[1\] = nan is not a class index"),
+    (np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]), r"t\[1\] = \[0.0, 0.0\] is not a one-hot"),
+    (np.array([True, False, True]), "dtype bool"),
+])
+def test_labels_that_are_not_classes_are_refused_everywhere(rng, t, message):
+    net = TwoLayerNet(4, 3, 2, dtype=np.float64, seed=0)
+    x = rng.standard_normal((3, 4))
+    for call in (net.loss, net.accuracy, net.gradient, net.numerical_gradient):
+        with pytest.raises((ValueError, TypeError), match=message):
+            call(x, t)
+
+
+def test_accuracy_is_evaluated_in_test_mode(rng):
+    """With dropout 0.5, training-mode predictions vary from call to call; accuracy doesn't."""
+    net = MultiLayerNet(4, [50], 3, use_dropout=True, dropout_ratio=0.5,
+                        use_batchnorm=True, dtype=np.float64, seed=0)
+    x, t = rng.standard_normal((200, 4)), rng.integers(0, 3, 200)
+    net.loss_and_gradient(x, t)  # moves batch norm's running averages away from (0, 1)
+    expected = float(np.mean(net.predict(x, train=False).argmax(axis=1) == t))
+    assert [net.accuracy(x, t) for _ in range(3)] == [expected] * 3

@@ -88,3 +88,51 @@ def test_learning_rate_schedules():
     with pytest.raises(ValueError, match="step_size"):
         StepDecay(step_size=0)
     assert math.isclose(ExponentialDecay(1.0)(0.3, 10), 0.3)
+
+
+def test_nesterov_by_hand_differs_from_momentum():
+    """Two steps of v <- mu v - lr g; w <- w + mu v - lr g, computed by hand."""
+    lr, mu = 0.1, 0.9
+    params = {"w": np.array([1.0])}
+    nesterov = optimizers.Nesterov(lr=lr, momentum=mu)
+    nesterov.update(params, {"w": np.array([1.0])})   # v = -0.1;  w = 1 - 0.09 - 0.1
+    assert params["w"][0] == pytest.approx(0.81)
+    nesterov.update(params, {"w": np.array([2.0])})   # v = -0.09 - 0.2 = -0.29
+    assert params["w"][0] == pytest.approx(0.81 + mu * -0.29 - lr * 2.0)   # 0.349
+    plain = {"w": np.array([1.0])}
+    momentum = optimizers.Momentum(lr=lr, momentum=mu)
+    momentum.update(plain, {"w": np.array([1.0])})
+    momentum.update(plain, {"w": np.array([2.0])})
+    assert plain["w"][0] == pytest.approx(1.0 - 0.1 - 0.29)             # 0.61, not 0.349
+
+
+def test_adagrad_by_hand_eps_outside_the_root():
+    """w <- w - lr g / (sqrt(h) + eps), h the running sum of g^2; eps large enough to see
+    that it is added after the square root (inside it, the steps would differ)."""
+    lr, eps = 0.5, 0.5
+    params = {"w": np.array([2.0, 2.0])}
+    adagrad = optimizers.AdaGrad(lr=lr, eps=eps)
+    adagrad.update(params, {"w": np.array([1.0, 0.0])})   # h = [1, 0]
+    np.testing.assert_allclose(params["w"], [2.0 - 0.5 * 1.0 / 1.5, 2.0])
+    adagrad.update(params, {"w": np.array([2.0, 3.0])})   # h = [5, 9]
+    np.testing.assert_allclose(params["w"], [2.0 - 1 / 3 - 0.5 * 2.0 / (math.sqrt(5) + 0.5),
+                                             2.0 - 0.5 * 3.0 / (3.0 + 0.5)])
+
+
+def test_rmsprop_by_hand():
+    lr, rho, eps = 0.1, 0.5, 0.25
+    params = {"w": np.array([1.0])}
+    rmsprop = optimizers.RMSprop(lr=lr, decay_rate=rho, eps=eps)
+    rmsprop.update(params, {"w": np.array([2.0])})   # h = 0.5 * 4 = 2
+    assert params["w"][0] == pytest.approx(1.0 - 0.1 * 2.0 / (math.sqrt(2.0) + 0.25))
+    rmsprop.update(params, {"w": np.array([1.0])})   # h = 0.5 * 2 + 0.5 * 1 = 1.5
+    assert params["w"][0] == pytest.approx(1.0 - 0.1 * 2.0 / (math.sqrt(2.0) + 0.25)
+                                           - 0.1 * 1.0 / (math.sqrt(1.5) + 0.25))
+
+
+@pytest.mark.parametrize("lr", [np.float32(0.1), np.float64(0.1), np.int64(1)])
+def test_numpy_scalars_are_accepted_as_hyperparameters(lr):
+    for cls in OPTIMIZERS.values():
+        assert cls(lr=lr).lr == pytest.approx(float(lr))
+    with pytest.raises(ValueError, match="lr must be a positive finite number"):
+        optimizers.SGD(lr=np.float32("nan"))

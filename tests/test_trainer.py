@@ -1,9 +1,13 @@
 import json
+import os
+import signal
+import threading
+import time
 
 import numpy as np
 import pytest
 
-from nnnumpy import TwoLayerNet
+from nnnumpy import MultiLayerNet, TwoLayerNet
 from nnnumpy.optimizers import SGD, StepDecay
 from nnnumpy.trainer import Trainer, TrainingDiverged
 
@@ -116,21 +120,53 @@ def test_early_stopping_restores_the_best_parameters():
     assert restored_loss == pytest.approx(history["val_loss"][best - 1])
 
 
-def test_interrupt_stops_after_the_current_batch(data):
-    trainer = make_trainer(data, epochs=5)
+def interrupt_at_step(trainer, step, times=1):
+    """Make the trainer send itself real SIGINTs (Ctrl-C) at the start of a step."""
     original_step = trainer.step
     calls = []
 
     def step_then_interrupt(x, t):
         calls.append(1)
-        if len(calls) == 4:
-            trainer._stop_requested = True  # what Ctrl-C does
+        if len(calls) == step:
+            for _ in range(times):
+                os.kill(os.getpid(), signal.SIGINT)
         return original_step(x, t)
 
     trainer.step = step_then_interrupt
+    return calls
+
+
+def test_ctrl_c_stops_after_the_current_batch(data):
+    trainer = make_trainer(data, epochs=5)
+    interrupt_at_step(trainer, 4)
     history = trainer.fit()
     assert trainer.interrupted
     assert len(history["loss"]) == 4 and len(history["test_acc"]) == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "handler restored"
+
+
+def test_a_second_ctrl_c_stops_at_once(data):
+    trainer = make_trainer(data, epochs=5)
+    interrupt_at_step(trainer, 2, times=2)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_cuts_a_numerical_gradient_short_and_changes_nothing(data):
+    x, t, x_test, t_test = data
+    net = TwoLayerNet(6, 200, 3, dtype=np.float64, seed=1)  # about 4 s per numerical gradient
+    before = {key: value.copy() for key, value in net.params.items()}
+    trainer = Trainer(net, x, t, x_test, t_test, epochs=1, batch_size=180,
+                      gradient="numerical", verbose=False)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.perf_counter()
+    timer.start()
+    history = trainer.fit()
+    assert time.perf_counter() - start < 2.0
+    assert trainer.interrupted and history["loss"] == []
+    for key in before:
+        np.testing.assert_array_equal(net.params[key], before[key])
 
 
 def test_numerical_gradient_training_moves_like_backprop(data):
@@ -165,11 +201,89 @@ def test_mismatched_data_is_a_clear_error(data):
         Trainer(net, x, t, x_test, t_test[:10])
 
 
-def test_numerical_training_needs_float64(data):
+def test_numerical_training_of_a_float32_network(data):
+    """Central differences are taken in float64 and applied to the float32 weights."""
     x, t, x_test, t_test = data
-    net = TwoLayerNet(6, 8, 3, dtype=np.float32)
-    with pytest.raises(TypeError, match="float64"):
-        Trainer(net, x, t, x_test, t_test, gradient="numerical")
+    histories = []
+    for dtype in (np.float32, np.float64):
+        net = TwoLayerNet(6, 4, 3, weight_init_std="he", dtype=dtype, seed=1)
+        trainer = Trainer(net, x[:40], t[:40], x_test, t_test, optimizer_params={"lr": 0.1},
+                          epochs=1, batch_size=20, seed=0, gradient="numerical",
+                          verbose=False)
+        histories.append(trainer.fit())
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=1e-4)
+
+
+@pytest.mark.parametrize("labels, message", [
+    (lambda t: np.where(np.arange(t.size) == 7, -1, t), r"t_train\[7\] = -1 is not a class"),
+    (lambda t: np.where(np.arange(t.size) == 3, 3, t), r"t_train\[3\] = 3 is not a class "
+                                                       r"index: labels must be whole numbers "
+                                                       r"0 <= t < 3"),
+    (lambda t: t + 0.7, r"t_train\[0\] = \d.7 is not a class index"),
+])
+def test_labels_outside_the_classes_are_refused_before_training(data, labels, message):
+    x, t, x_test, t_test = data
+    with pytest.raises(ValueError, match=message):
+        Trainer(TwoLayerNet(6, 8, 3), x, labels(t), x_test, t_test)
+    with pytest.raises(ValueError, match=message.replace("t_train", "t_test")):
+        Trainer(TwoLayerNet(6, 8, 3), x, t, x_test, labels(np.resize(t, t_test.size)))
+
+
+def test_nan_in_the_data_is_named_before_training(data):
+    x, t, x_test, t_test = data
+    x = x.copy()
+    x[17, 4] = np.nan
+    with pytest.raises(ValueError, match=r"x_train holds nan at index \(17, 4\)"):
+        Trainer(TwoLayerNet(6, 8, 3), x, t, x_test, t_test)
+
+
+def test_a_run_at_chance_level_says_so_and_why(data, capsys):
+    trainer = make_trainer(data, optimizer_params={"lr": 1000.0}, epochs=3, verbose=True)
+    with np.errstate(all="ignore"):
+        try:
+            trainer.fit()
+        except TrainingDiverged:
+            pytest.skip("diverged to NaN instead, which has its own message")
+    assert trainer.not_learning is not None
+    assert "chance level (1/3)" in trainer.not_learning
+    assert "learning rate (1000.0) is far too large" in trainer.not_learning
+    assert capsys.readouterr().out.count("warning: test accuracy") == 1
+
+
+def test_a_run_that_learns_gives_no_warning(data):
+    trainer = make_trainer(data)
+    trainer.fit()
+    assert trainer.not_learning is None
+
+
+def test_early_stopping_restores_batch_norm_running_averages_too():
+    rng = np.random.default_rng(0)
+    centers = rng.standard_normal((3, 6))
+    t = rng.integers(0, 3, 200)
+    x = centers[t] + 1.5 * rng.standard_normal((200, 6))
+    net = MultiLayerNet(6, [64], 3, use_batchnorm=True, dtype=np.float64, seed=1)
+    trainer = Trainer(net, x[:150], t[:150], x[150:], t[150:], optimizer="adam",
+                      optimizer_params={"lr": 0.01}, epochs=60, batch_size=16, seed=0,
+                      validation_split=0.3, patience=3, verbose=False)
+    history = trainer.fit()
+    assert len(history["val_loss"]) < 60
+    restored_loss, _ = trainer.evaluate(trainer.x_train, trainer.t_train, trainer.val_indices)
+    assert restored_loss == pytest.approx(history["val_loss"][trainer.best_epoch - 1],
+                                          rel=1e-12)
+
+
+def test_validation_samples_are_never_trained_on():
+    n = 100
+    x = np.stack([np.arange(n), np.zeros(n)], axis=1).astype(np.float64)
+    t = np.arange(n) % 2
+    net = CountingNet()
+    trainer = Trainer(net, x, t, x[:5], t[:5], epochs=2, batch_size=10, seed=0,
+                      validation_split=0.2, verbose=False)
+    trainer.fit()
+    trained = set(np.concatenate(net.seen).tolist())
+    validated = set(np.asarray(trainer.val_indices).tolist())
+    assert len(validated) == 20 and len(trained) == 80
+    assert trained.isdisjoint(validated) and trained | validated == set(range(n))
 
 
 class EvaluationRecordingNet(CountingNet):

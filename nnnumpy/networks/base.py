@@ -13,11 +13,13 @@ A subclass builds, in its constructor:
 Assigning a new array to ``params['W1']`` does not reach the layer; update in place.
 """
 
+import copy
 import math
 
 import numpy as np
 
 from ..backend import get_array_module, is_cupy_array, to_backend, to_numpy
+from ..checks import check_labels
 from ..gradient import DEFAULT_H, numerical_gradient
 from ..layers import LeakyReLU, ReLU, Sigmoid, Tanh
 
@@ -107,6 +109,10 @@ class Network:
         x: (N, input_size); t: (N,) class indices or (N, C) one-hot. Returns a 0-d array.
         """
         self.check_batch(x, t)
+        return self.forward_loss(x, t, train)
+
+    def forward_loss(self, x, t, train):
+        """``loss`` without the input checks: the inner loops' version."""
         scores = self.predict(x, train)
         return self.last_layer.forward(scores, t) + self.regularization_loss()
 
@@ -117,11 +123,12 @@ class Network:
     def accuracy(self, x, t):
         """Fraction of samples whose highest score is their label, as a Python float.
 
-        Every sample counts: accuracy = (number correct) / N.
+        Every sample counts: accuracy = (number correct) / N. Evaluated in test mode
+        (dropout off, batch norm with its running averages).
         """
         self.check_batch(x, t)
         xp = get_array_module(x)
-        predicted = self.predict(x).argmax(axis=1)
+        predicted = self.predict(x, train=False).argmax(axis=1)
         labels = t.argmax(axis=1) if t.ndim == 2 else t
         return to_numpy(xp.count_nonzero(predicted == labels)) / x.shape[0]
 
@@ -130,13 +137,20 @@ class Network:
 
         One forward pass caches what each layer needs; one backward pass, from the
         loss back to the input, turns dL/d(out) into dL/dx and the parameter gradients.
-        The returned arrays are the layers' own ``dW``/``db``, replaced on the next call.
+        The arrays are the caller's own: a later call does not change them.
         """
-        return self.loss_and_gradient(x, t)[1]
+        self.check_batch(x, t)
+        _, grads = self.loss_and_gradient(x, t)
+        return {key: grad.copy() for key, grad in grads.items()}
 
     def loss_and_gradient(self, x, t):
-        """``(loss, gradient)`` from the same forward pass (what a training step needs)."""
-        loss = self.loss(x, t, train=True)
+        """``(loss, gradients)`` from one forward pass: a training step's fast path.
+
+        No input checks, and the gradients are the layers' own arrays (``dW``), which
+        the next call overwrites: use them at once (an optimizer step), or call
+        ``gradient`` to keep them.
+        """
+        loss = self.forward_loss(x, t, train=True)
         dout = self.last_layer.backward(1)
         for layer in reversed(list(self.layers.values())):
             dout = layer.backward(dout)
@@ -150,40 +164,51 @@ class Network:
     def numerical_gradient(self, x, t, method="loop", h=DEFAULT_H):
         """Gradients of the loss by central differences, one parameter entry at a time.
 
-        Same keys and shapes as ``gradient``. Needs float64 NumPy parameters:
-        in float32 the differences with h = 1e-4 have errors near 1e-2.
+        Same keys and shapes as ``gradient``, in the network's dtype and on its device.
+        Works on any network: the differences are taken on a float64 copy of it on the
+        host (in float32, x + h itself is rounded and the differences have errors near
+        1e-2), which also leaves the network's own state (batch norm's running
+        averages) untouched. Gradient *checks* still want a float64 network, so that
+        backpropagation is exact enough to compare.
         ``method="loop"`` is the textbook loop (``nnnumpy.gradient.numerical_gradient``
-        over every parameter, step ``h``); networks that know a faster way to evaluate
-        the same central differences (h = 1e-4) offer it as ``method="fast"``.
+        over every parameter); networks that know a faster way to evaluate the same
+        central differences offer it as ``method="fast"``.
         """
         self.check_batch(x, t)
-        self.check_host_float64("numerical_gradient")
-        if method == "fast":
-            return self.fast_numerical_gradient(x, t)
-        if method != "loop":
+        if method not in ("loop", "fast"):
             raise ValueError(f"method must be 'loop' or 'fast', got {method!r}")
+        twin = self.float64_copy()
+        x = np.asarray(to_numpy(x), dtype=np.float64)
+        t = to_numpy(t)
+        t = t if t.ndim == 1 else t.astype(np.float64)
+        if method == "fast":
+            grads = twin.fast_numerical_gradient(x, t, h)
+        else:
+            def loss_at(_):
+                return float(twin.forward_loss(x, t, train=True))
 
-        def loss_at(_):
-            return to_numpy(self.loss(x, t, train=True))
+            grads = {key: numerical_gradient(loss_at, param, h)
+                     for key, param in twin.params.items()}
+        xp = get_array_module(self.params["W1"])
+        return {key: xp.asarray(grad.astype(self.params[key].dtype))
+                for key, grad in grads.items()}
 
-        return {key: numerical_gradient(loss_at, param, h) for key, param in self.params.items()}
-
-    def fast_numerical_gradient(self, x, t):
+    def fast_numerical_gradient(self, x, t, h):
         raise NotImplementedError(f"{type(self).__name__} has no fast numerical gradient; "
                                   "use method='loop'")
 
-    def check_host_float64(self, what):
-        for key, param in self.params.items():
-            if not isinstance(param, np.ndarray) or param.dtype != np.float64:
-                raise TypeError(
-                    f"{what} needs float64 NumPy parameters (build the network with "
-                    f"dtype=np.float64 and call to_cpu()); params[{key!r}] is "
-                    f"{type(param).__name__} of {param.dtype}")
+    def float64_copy(self):
+        """An independent copy of the network on the host in float64 (its layers included)."""
+        twin = copy.deepcopy(self)
+        twin._move_params(lambda array: np.asarray(to_numpy(array), dtype=np.float64))
+        twin.dtype = np.dtype(np.float64)
+        return twin
 
     def check_batch(self, x, t):
-        """x and t must sit where the parameters are, with shapes that fit the network."""
+        """x and t must sit where the parameters are, with shapes and labels that fit."""
         self.check_device(x, t)
         self.check_shapes(x, t)
+        check_labels("t", t, self.output_size)
 
     def check_device(self, x, t):
         """A clear error for a NumPy batch given to a network on the GPU, or the reverse."""

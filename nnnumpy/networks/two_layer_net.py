@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..gradient import DEFAULT_H
 from ..layers import Affine, SoftmaxWithLoss
 from .base import (
     Network,
@@ -61,17 +62,17 @@ class TwoLayerNet(Network):
         self.param_slots = [("W1", affine1, "W"), ("b1", affine1, "b"),
                             ("W2", affine2, "W"), ("b2", affine2, "b")]
 
-    def fast_numerical_gradient(self, x, t):
-        """Central differences that recompute only what each nudge changes.
+    def fast_numerical_gradient(self, x, t, h):
+        """Central differences with step h that recompute only what each nudge changes.
 
         The same numbers as ``numerical_gradient(x, t)`` (the loop), tens of times
         faster; see ``nnnumpy.networks.fast_numerical`` for how.
         """
-        return two_layer_numerical_gradient(self, x, t)
+        return two_layer_numerical_gradient(self, x, t, h)
 
-    def kink_entries(self, x):
-        """Boolean masks of the entries whose central difference straddles a ReLU kink."""
-        return two_layer_kinks(self, x)
+    def kink_entries(self, x, h=DEFAULT_H):
+        """Boolean masks of the entries whose central difference (step h) straddles a kink."""
+        return two_layer_kinks(self, x, h)
 
     def config(self):
         """The architecture as plain values (saved beside the weights)."""
