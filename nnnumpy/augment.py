@@ -22,7 +22,8 @@ class RandomShift:
 
     Parameters
     ----------
-    max_shift : int >= 1, the largest offset in pixels along each axis.
+    max_shift : int >= 1, the largest offset in pixels along each axis (less than half
+        the image side).
     image_shape : (H, W), the shape of one image (MNIST: (28, 28)).
     seed : int or None, for repeatable offsets.
     """
@@ -33,6 +34,10 @@ class RandomShift:
             raise ValueError(f"max_shift must be a positive integer, got {max_shift!r}")
         if len(image_shape) != 2 or min(image_shape) < 1:
             raise ValueError(f"image_shape must be (height, width), got {image_shape!r}")
+        if 2 * max_shift >= min(image_shape):
+            raise ValueError(f"max_shift must be less than half the image side "
+                             f"({min(image_shape)} pixels), got {max_shift}: a larger shift "
+                             "moves most of the image out of the frame")
         self.max_shift = int(max_shift)
         self.image_shape = tuple(int(size) for size in image_shape)
         self.rng = np.random.default_rng(seed)

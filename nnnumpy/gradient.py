@@ -26,7 +26,7 @@ def numerical_gradient(f, x, h=DEFAULT_H):
 
     grad[i] = (f(x + h e_i) - f(x - h e_i)) / 2h for every index i of x.
 
-    x: a float NumPy array of any shape; it is perturbed *in place* (so that f may
+    x: a float64 NumPy array of any shape; it is perturbed *in place* (so that f may
     read it through a shared reference, as a network reads its weights) and each
     entry is restored afterwards, even if f raises. Returns an array shaped like x.
     Costs two evaluations of f per entry of x: this is the lesson of why
@@ -39,6 +39,11 @@ def numerical_gradient(f, x, h=DEFAULT_H):
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise TypeError("x must be a NumPy array of floats (it is perturbed in place), "
                         f"got {type(x).__name__} with dtype {getattr(x, 'dtype', None)}")
+    if x.dtype.itemsize < 8:
+        raise TypeError(f"numerical_gradient needs float64: x is {x.dtype}, in which x + h "
+                        f"is itself rounded (h = {h} against a spacing of "
+                        f"{np.spacing(x.dtype.type(1))} at 1), so the differences would be "
+                        "off or zero. Pass x.astype(np.float64).")
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         grad[index] = central_difference_at(f, x, index, h)

@@ -1,12 +1,15 @@
-"""Figures, drawn with matplotlib's Agg renderer and saved as PNG files.
+"""Figures, drawn with matplotlib's Agg renderer and saved as files (PNG, PDF, SVG, ...).
 
 No pyplot and no global backend switch: each function builds a ``Figure``, draws,
 saves it and lets it go, so it works on machines without a screen.
 """
 
+import io
 from pathlib import Path
 
 import numpy as np
+
+from .io import write_atomically
 
 
 def new_figure(width, height):
@@ -19,12 +22,29 @@ def new_figure(width, height):
     return figure
 
 
+def figure_formats():
+    """The file types a figure can be saved as, by suffix: png, pdf, svg, jpg, ..."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    return set(FigureCanvasAgg.get_supported_filetypes())
+
+
 def save_figure(figure, path):
-    """Save as PNG, creating the folder; returns the path."""
+    """Save in the format the suffix names (.png, .pdf, .svg, ...), creating the folder.
+
+    The file appears whole or not at all. Returns the path; ValueError for a suffix
+    that names no image format.
+    """
     path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in figure_formats():
+        raise ValueError(f"path {path}: the suffix must name an image format, one of "
+                         f"{', '.join(sorted(figure_formats()))}")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(path, format="png")
+    content = io.BytesIO()
+    figure.savefig(content, format=suffix)
+    write_atomically(path, content.getvalue())
     return path
 
 

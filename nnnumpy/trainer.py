@@ -46,6 +46,8 @@ class Trainer:
         validation loss and restore the best parameters (early stopping).
     augment : None, or a callable ``x_batch -> x_batch`` applied to every training batch
         (not to evaluation), such as ``nnnumpy.augment.RandomShift(2)``.
+    on_epoch : None, or a callable ``history -> None`` called after every epoch's
+        evaluation (to update a progress bar or a plot).
     train_eval_size : size of the fixed training sample evaluated each epoch (None: all).
     eval_batch_size : batch size of evaluation (larger is faster, uses more memory).
     sync_every : iterations between looks at the loss (the bar, the NaN check).
@@ -55,8 +57,8 @@ class Trainer:
     def __init__(self, network, x_train, t_train, x_test, t_test, optimizer="sgd",
                  optimizer_params=None, epochs=10, batch_size=100, seed=None,
                  gradient="backprop", lr_schedule=None, validation_split=0.0, patience=None,
-                 augment=None, train_eval_size=10000, eval_batch_size=2000, sync_every=20,
-                 verbose=True):
+                 augment=None, on_epoch=None, train_eval_size=10000, eval_batch_size=2000,
+                 sync_every=20, verbose=True):
         self.network = network
         check_data("x_train", "t_train", x_train, t_train, network)
         check_data("x_test", "t_test", x_test, t_test, network)
@@ -83,6 +85,10 @@ class Trainer:
             raise TypeError("augment must be None or a callable x_batch -> x_batch, "
                             f"got {type(augment).__name__}")
         self.augment = augment
+        if on_epoch is not None and not callable(on_epoch):
+            raise TypeError("on_epoch must be None or a callable history -> None, "
+                            f"got {type(on_epoch).__name__}")
+        self.on_epoch = on_epoch
         self.optimizer = (make_optimizer(optimizer, **(optimizer_params or {}))
                           if isinstance(optimizer, str) else optimizer)
         self.verbose = verbose
@@ -138,6 +144,8 @@ class Trainer:
                 seconds = time.perf_counter() - start
                 self.record_epoch(epoch, seconds)
                 self.check_learning(epoch)
+                if self.on_epoch is not None:
+                    self.on_epoch(self.history)
                 if self.stop_requested:
                     self.interrupted = True
                     self.say(f"interrupted: stopped after {len(self.history['loss'])} "
@@ -283,20 +291,22 @@ class Trainer:
         """
         accuracy = self.history["test_acc"][-1]
         enough = epoch >= 1 or self.epochs == 1
-        if self.not_learning or not enough or accuracy >= 1.5 / self.num_classes:
+        if self.not_learning or self.stop_requested or not enough \
+                or accuracy >= 1.5 / self.num_classes:
             return
-        losses = self.history["loss"]
-        start, end = np.mean(losses[:10]), np.mean(losses[-10:])
-        lr = getattr(self.optimizer, "lr", None)
-        if end > 0.9 * start:
-            cause = (f"the training loss did not fall ({start:.3g} at the start, {end:.3g} "
-                     f"now). Most often the learning rate ({lr}) is far too large: the weights "
-                     "overshoot and the ReLU units die. Try one ten times smaller; if the "
-                     "loss then falls too slowly, the learning rate or the initial weights "
-                     "were too small instead")
+        end = float(np.mean(self.history["loss"][-10:]))
+        guessing = math.log(self.num_classes)   # the loss of equal scores for every class
+        lr = self.history["lr"][0]   # where it started, before any schedule
+        if end > 0.8 * guessing:
+            cause = (f"the training loss is {end:.3g}, no better than guessing (ln "
+                     f"{self.num_classes} = {guessing:.3g}). Most often the learning rate "
+                     f"({lr:g} at the start) is far too large: the weights overshoot and "
+                     "the ReLU units die. Try one ten times smaller; if the loss then falls "
+                     "too slowly, the learning rate or the initial weights were too small "
+                     "instead")
         else:
-            cause = (f"the training loss fell ({start:.3g} -> {end:.3g}) but the test "
-                     "accuracy did not: check that the test labels belong to the test images")
+            cause = (f"the training loss fell to {end:.3g} but the test accuracy did not: "
+                     "check that the test labels belong to the test images")
         self.not_learning = (f"test accuracy {accuracy:.4f} after {epoch + 1} epoch(s) is "
                              f"chance level (1/{self.num_classes}): the network is not "
                              f"learning; {cause}")

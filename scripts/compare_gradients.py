@@ -16,13 +16,22 @@ import sys
 import time
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from nnnumpy.backend import to_numpy
-from nnnumpy.cli import init_value, positive_int
-from nnnumpy.datasets.mnist import load_mnist
+from nnnumpy.cli import (
+    HelpFormatter,
+    check_output,
+    init_value,
+    load_data,
+    non_negative_int,
+    positive_int,
+    run,
+)
 from nnnumpy.gradcheck import rel_error
 from nnnumpy.gradient import central_difference_at
 from nnnumpy.networks import TwoLayerNet
+from nnnumpy.plotting import figure_formats
 
 TEXTBOOK_ITERATIONS = 10_000
 TRAINING_SET_SIZE = 60_000
@@ -31,7 +40,7 @@ TRAINING_SET_SIZE = 60_000
 def build_parser():
     parser = argparse.ArgumentParser(
         description="Compare numerical and backpropagated gradients of a TwoLayerNet.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("--hidden-size", type=positive_int, default=50, help="hidden units")
     parser.add_argument("--batch-size", type=positive_int, default=100,
                         help="images in the batch the gradient is taken on")
@@ -45,7 +54,8 @@ def build_parser():
                         help="features per input with --data random")
     parser.add_argument("--data-dir", default=None,
                         help="folder with the MNIST files (default: $NNNUMPY_DATA, else data/)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for weights and data")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="seed for weights and data")
     parser.add_argument("--loop-sample", type=positive_int, default=2000,
                         help="parameter entries the textbook loop is timed on (unless --full)")
     parser.add_argument("--full", action="store_true",
@@ -81,7 +91,7 @@ def get_batch(args):
     if args.data == "random":
         x = rng.standard_normal((args.batch_size, args.input_size))
         return x, rng.integers(0, 10, args.batch_size), "random inputs"
-    (x_train, t_train), _ = load_mnist(data_dir=args.data_dir, dtype=np.float64)
+    (x_train, t_train), _ = load_data(args.data_dir, dtype=np.float64)
     rows = rng.choice(x_train.shape[0], args.batch_size, replace=False)
     return x_train[rows], t_train[rows], "MNIST training images"
 
@@ -92,15 +102,21 @@ def textbook_loop(net, x, t, sample):
     Returns (seconds per full gradient, {key: (indices, values)}, entries evaluated).
     """
     def loss_at(_):
-        return to_numpy(net.loss(x, t))
+        return to_numpy(net.forward_loss(x, t, train=False))
 
+    entries = {key: list(np.ndindex(param.shape)) if sample is None else sample[key]
+               for key, param in net.params.items()}
     results, evaluated = {}, 0
     start = time.perf_counter()
-    for key, param in net.params.items():
-        indices = list(np.ndindex(param.shape)) if sample is None else sample[key]
-        values = np.array([central_difference_at(loss_at, param, index) for index in indices])
-        results[key] = (indices, values)
-        evaluated += len(indices)
+    with tqdm(total=sum(map(len, entries.values())), desc="textbook loop", unit="entry",
+              leave=False) as bar:
+        for key, param in net.params.items():
+            values = []
+            for index in entries[key]:
+                values.append(central_difference_at(loss_at, param, index))
+                bar.update(1)
+            results[key] = (entries[key], np.array(values))
+            evaluated += len(values)
     elapsed = time.perf_counter() - start
     total = sum(param.size for param in net.params.values())
     return elapsed * total / evaluated, results, evaluated
@@ -119,6 +135,7 @@ def sample_entries(net, count, rng):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    check_output("--plot", args.plot, figure_formats())
     x, t, source = get_batch(args)
     net = TwoLayerNet(x.shape[1], args.hidden_size, 10, weight_init_std=args.init,
                       activation=args.activation, dtype=np.float64, seed=args.seed)
@@ -221,4 +238,4 @@ def plot_comparison(path, rows, net, backprop, fast, loop, kinks):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -12,14 +12,23 @@ import argparse
 import sys
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from nnnumpy import backend
 from nnnumpy.backend import to_numpy
-from nnnumpy.cli import add_common_arguments, load_subset, positive_int
+from nnnumpy.cli import (
+    HelpFormatter,
+    add_common_arguments,
+    check_output,
+    load_subset,
+    positive_int,
+    run,
+)
 from nnnumpy.layers import LeakyReLU, ReLU, Sigmoid, Tanh
 from nnnumpy.networks import MultiLayerNet
 from nnnumpy.networks.base import ACTIVATIONS
 from nnnumpy.optimizers import SGD
+from nnnumpy.plotting import figure_formats
 from nnnumpy.trainer import Trainer
 
 INITS = {"std 0.01": 0.01, "Xavier": "xavier", "He": "he"}
@@ -38,7 +47,7 @@ def hidden_activations(network, x):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Weight initialisation compared.",
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
                         help="hidden activation")
     parser.add_argument("--train-size", type=positive_int, default=12800,
@@ -46,21 +55,25 @@ def main(argv=None):
     parser.add_argument("--epochs", type=positive_int, default=4, help="training epochs")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
+    check_output("--plot", args.plot, figure_formats())
 
     probe = np.random.default_rng(args.seed).standard_normal((1000, 784)).astype(np.float32)
     (x, t), (x_test, t_test) = load_subset(args)
     activations, histories = {}, {}
     print(f"{'init':<9} {'std of layer 1..5 activations':<44} {'last loss':>10} {'test acc':>9}")
+    bar = tqdm(total=len(INITS) * args.epochs, unit="epoch", leave=False)
     for label, init in INITS.items():
         network = MultiLayerNet(784, HIDDEN, 10, activation=args.activation,
                                 weight_init_std=init, seed=args.seed)
         activations[label] = hidden_activations(network, backend.to_backend(probe))
         trainer = Trainer(network, x, t, x_test, t_test, optimizer=SGD(lr=0.01),
-                          epochs=args.epochs, batch_size=128, seed=args.seed, verbose=False)
+                          epochs=args.epochs, batch_size=128, seed=args.seed,
+                          on_epoch=lambda _: bar.update(1), verbose=False)
         history = histories[label] = trainer.fit()
         spreads = " ".join(f"{a.std():8.2e}" for a in activations[label])
-        print(f"{label:<9} {spreads:<44} {np.mean(history['loss'][-20:]):>10.4f} "
-              f"{history['test_acc'][-1]:>9.4f}")
+        tqdm.write(f"{label:<9} {spreads:<44} {np.mean(history['loss'][-20:]):>10.4f} "
+                   f"{history['test_acc'][-1]:>9.4f}")
+    bar.close()
     if args.plot:
         plot(args.plot, activations, histories, args.activation)
         print(f"plot: {args.plot}")
@@ -94,4 +107,4 @@ def plot(path, activations, histories, activation):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -10,10 +10,19 @@ import argparse
 import sys
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from nnnumpy.cli import add_common_arguments, load_subset, positive_int
+from nnnumpy.cli import (
+    HelpFormatter,
+    add_common_arguments,
+    check_output,
+    load_subset,
+    positive_int,
+    run,
+)
 from nnnumpy.networks import MultiLayerNet
 from nnnumpy.optimizers import make_optimizer
+from nnnumpy.plotting import figure_formats
 from nnnumpy.trainer import Trainer
 
 LEARNING_RATES = {"sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01,
@@ -22,26 +31,29 @@ LEARNING_RATES = {"sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Six optimizers on MNIST.",
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--train-size", type=positive_int, default=12800,
                         help="training images used (the first N)")
     parser.add_argument("--epochs", type=positive_int, default=4, help="epochs per optimizer")
     parser.add_argument("--batch-size", type=positive_int, default=128, help="batch size")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
+    check_output("--plot", args.plot, figure_formats())
 
     (x, t), (x_test, t_test) = load_subset(args)
     histories = {}
     print(f"{'optimizer':<10} {'lr':>6} {'first loss':>11} {'last loss':>10} {'test acc':>9}")
+    bar = tqdm(total=len(LEARNING_RATES) * args.epochs, unit="epoch", leave=False)
     for name, lr in LEARNING_RATES.items():
         network = MultiLayerNet(784, [100, 100, 100, 100], 10, weight_init_std="he",
                                 seed=args.seed)
         trainer = Trainer(network, x, t, x_test, t_test, optimizer=make_optimizer(name, lr=lr),
                           epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                          verbose=False)
+                          on_epoch=lambda _: bar.update(1), verbose=False)
         history = histories[name] = trainer.fit()
-        print(f"{name:<10} {lr:>6} {history['loss'][0]:>11.4f} "
-              f"{np.mean(history['loss'][-20:]):>10.4f} {history['test_acc'][-1]:>9.4f}")
+        tqdm.write(f"{name:<10} {lr:>6} {history['loss'][0]:>11.4f} "
+                   f"{np.mean(history['loss'][-20:]):>10.4f} {history['test_acc'][-1]:>9.4f}")
+    bar.close()
     if args.plot:
         plot(args.plot, histories)
         print(f"plot: {args.plot}")
@@ -67,4 +79,4 @@ def plot(path, histories):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

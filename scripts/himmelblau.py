@@ -14,9 +14,10 @@ import sys
 
 import numpy as np
 
-from nnnumpy.cli import positive_int
+from nnnumpy.cli import HelpFormatter, check_output, positive_int, run
 from nnnumpy.gradient import numerical_gradient
 from nnnumpy.optimizers import make_optimizer
+from nnnumpy.plotting import figure_formats
 
 MINIMA = np.array([[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186],
                    [3.584428, -1.848126]])
@@ -53,12 +54,13 @@ def nearest_minimum(point):
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Optimizers on the Himmelblau function.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     parser.add_argument("--steps", type=positive_int, default=6000,
                         help="gradient steps per run")
     parser.add_argument("--plot", metavar="PATH", default=None,
-                        help="write the contour map with trajectories to this PNG file")
+                        help="write the contour map with trajectories to this image file")
     args = parser.parse_args(argv)
+    check_output("--plot", args.plot, figure_formats())
 
     print(f"{'optimizer':<10} {'lr':>7}  {'start':<13} {'end':<20} {'f(end)':>9}  reached")
     paths = {}
@@ -104,4 +106,4 @@ def plot(path, paths):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

@@ -12,10 +12,20 @@ by never showing the network quite the same image twice.
 import argparse
 import sys
 
+from tqdm.auto import tqdm
+
 from nnnumpy.augment import RandomShift
-from nnnumpy.cli import add_common_arguments, load_subset, positive_int
+from nnnumpy.cli import (
+    HelpFormatter,
+    add_common_arguments,
+    check_output,
+    load_subset,
+    positive_int,
+    run,
+)
 from nnnumpy.networks import MultiLayerNet
 from nnnumpy.optimizers import SGD
+from nnnumpy.plotting import figure_formats
 from nnnumpy.trainer import Trainer
 
 # label: (MultiLayerNet options, largest random shift of the training images in pixels)
@@ -27,25 +37,29 @@ SETTINGS = {"no regularisation": ({}, 0),
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Overfitting and regularisation.",
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                     formatter_class=HelpFormatter)
     parser.add_argument("--train-size", type=positive_int, default=300,
                         help="training images used (the first N)")
     parser.add_argument("--epochs", type=positive_int, default=200, help="training epochs")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
+    check_output("--plot", args.plot, figure_formats())
 
     (x, t), (x_test, t_test) = load_subset(args)
     histories = {}
     print(f"{'setting':<22} {'train acc':>9} {'test acc':>9} {'gap':>7}")
+    bar = tqdm(total=len(SETTINGS) * args.epochs, unit="epoch", leave=False)
     for label, (options, shift) in SETTINGS.items():
         network = MultiLayerNet(784, [100] * 6, 10, seed=args.seed, **options)
         augment = RandomShift(shift, seed=args.seed) if shift else None
         trainer = Trainer(network, x, t, x_test, t_test, optimizer=SGD(lr=0.01),
                           epochs=args.epochs, batch_size=100, seed=args.seed, augment=augment,
-                          train_eval_size=None, eval_batch_size=5000, verbose=False)
+                          train_eval_size=None, eval_batch_size=5000,
+                          on_epoch=lambda _: bar.update(1), verbose=False)
         history = histories[label] = trainer.fit()
         train, test = history["train_acc"][-1], history["test_acc"][-1]
-        print(f"{label:<22} {train:>9.4f} {test:>9.4f} {train - test:>7.4f}")
+        tqdm.write(f"{label:<22} {train:>9.4f} {test:>9.4f} {train - test:>7.4f}")
+    bar.close()
     if args.plot:
         plot(args.plot, histories, args.train_size)
         print(f"plot: {args.plot}")
@@ -71,4 +85,4 @@ def plot(path, histories, train_size):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))

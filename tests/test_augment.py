@@ -61,6 +61,9 @@ def test_keeps_image_shaped_batches_and_the_seed_repeats():
     ({"max_shift": 0}, "max_shift must be a positive integer, got 0"),
     ({"max_shift": 1.5}, "max_shift must be a positive integer"),
     ({"image_shape": (28,)}, r"image_shape must be \(height, width\)"),
+    ({"max_shift": 100}, r"max_shift must be less than half the image side \(28 pixels\), "
+                         "got 100"),
+    ({"max_shift": 14}, "got 14"),
 ])
 def test_bad_settings_are_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -58,3 +58,21 @@ def test_gradient_descent_finds_the_minimum_and_its_trajectory():
 def test_gradient_descent_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         gradient_descent(lambda x: 0.0, np.zeros(2), **kwargs)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_numerical_gradient_refuses_low_precision(dtype):
+    """float32 would be off by about 5e-4 relative, float16 would give exact zeros."""
+    with pytest.raises(TypeError, match=f"needs float64: x is {np.dtype(dtype).name}"):
+        numerical_gradient(lambda v: float((v ** 2).sum()), np.array([3.0, 4.0], dtype))
+
+
+def test_numerical_gradient_of_the_textbook_examples():
+    """f(x0, x1) = x0^2 + x1^2 at (3, 4) and (0, 2): gradients (6, 8) and (0, 4); 2-D x too."""
+    def f(x):
+        return float(np.sum(x ** 2))
+
+    np.testing.assert_allclose(numerical_gradient(f, np.array([3.0, 4.0])), [6, 8], rtol=1e-8)
+    np.testing.assert_allclose(numerical_gradient(f, np.array([0.0, 2.0])), [0, 4], atol=1e-8)
+    grid = np.array([[1.0, -2.0], [0.5, 3.0]])
+    np.testing.assert_allclose(numerical_gradient(f, grid), 2 * grid, rtol=1e-8)

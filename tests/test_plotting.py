@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from nnnumpy.plotting import moving_average, plot_learning_curves
 
@@ -15,3 +16,18 @@ def test_learning_curves_png(tmp_path):
                "test_acc": [0.79, 0.88, 0.93], "val_acc": [0.78, 0.87, 0.92]}
     path = plot_learning_curves(history, tmp_path / "sub" / "curves.png", title="demo")
     assert_png(path)
+
+
+HISTORY = {"loss": [2.0, 1.0, 0.5], "train_acc": [0.9], "test_acc": [0.88]}
+
+
+def test_the_suffix_chooses_the_format(tmp_path):
+    assert (plot_learning_curves(HISTORY, tmp_path / "c.pdf")).read_bytes()[:5] == b"%PDF-"
+    assert b"<svg" in (plot_learning_curves(HISTORY, tmp_path / "c.svg")).read_bytes()[:500]
+    assert_png(plot_learning_curves(HISTORY, tmp_path / "c.PNG"))
+
+
+def test_a_suffix_that_is_no_image_format_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"c\.txt: the suffix must name an image format"):
+        plot_learning_curves(HISTORY, tmp_path / "c.txt")
+    assert list(tmp_path.iterdir()) == []

@@ -246,7 +246,7 @@ def test_a_run_at_chance_level_says_so_and_why(data, capsys):
             pytest.skip("diverged to NaN instead, which has its own message")
     assert trainer.not_learning is not None
     assert "chance level (1/3)" in trainer.not_learning
-    assert "learning rate (1000.0) is far too large" in trainer.not_learning
+    assert "learning rate (1000 at the start) is far too large" in trainer.not_learning
     assert capsys.readouterr().out.count("warning: test accuracy") == 1
 
 
