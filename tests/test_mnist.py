@@ -164,3 +164,16 @@ def test_downloaded_files_honour_the_umask(http_server, tmp_path):
     finally:
         os.umask(previous)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_labels_outside_0_to_9_are_refused_naming_the_file(tmp_path, monkeypatch):
+    folder = tmp_path / "mnist"
+    checksums = {}
+    for key, name in mnist.FILE_NAMES.items():
+        array = np.zeros((2, 28, 28) if "images" in key else 2, np.uint8)
+        if key == "test_labels":
+            array[1] = 10
+        checksums[key] = make_file(folder, name + ".gz", array)
+    monkeypatch.setitem(mnist.DATASETS["mnist"], "md5", checksums)
+    with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz\[1\] = 10 is not a class"):
+        load_mnist(data_dir=tmp_path, download=False)

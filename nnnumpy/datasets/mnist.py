@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..checks import check_labels
 from ..io import temporary_beside
 from .idx import parse_idx, read_bytes
 
@@ -113,6 +114,7 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
             raise ValueError(f"{paths[key]}: expected {count} labels (one per image), "
                              f"got shape {t.shape}")
         t = t.astype(np.int64)
+        check_labels(str(paths[key]), t, 10)
         return np.eye(10, dtype=dtype)[t] if one_hot_label else t
 
     x_train = images("train_images")
