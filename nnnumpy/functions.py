@@ -19,10 +19,32 @@ def sigmoid(x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def sigmoid_grad(x):
+    """d sigma / dx = sigma(x) (1 - sigma(x))."""
+    y = sigmoid(x)
+    return y * (1 - y)
+
+
 def relu(x):
     """relu(x) = max(0, x)."""
     xp = get_array_module(x)
     return xp.maximum(x, 0)
+
+
+def relu_grad(x):
+    """d relu / dx = 1 where x > 0, else 0 (0 at the kink x = 0, as the ReLU layer does)."""
+    return (x > 0).astype(x.dtype)
+
+
+def step_function(x):
+    """step(x) = 1 where x > 0, else 0, as integers: the perceptron's activation."""
+    xp = get_array_module(x)
+    return (xp.asarray(x) > 0).astype(xp.int64)
+
+
+def identity_function(x):
+    """identity(x) = x: the output activation of a regression network."""
+    return x
 
 
 def leaky_relu(x, alpha=0.01):
@@ -136,6 +158,14 @@ def mean_squared_error(y, t):
     if not is_one_hot(t, y):
         t = one_hot(t, y.shape[1], dtype=y.dtype)
     return 0.5 * ((y - t) ** 2).sum() / y.shape[0]
+
+
+def sum_squared_error(y, t):
+    """E = (1/2) sum_k (y_k - t_k)^2, summed over every entry (no average over the batch).
+
+    y, t: arrays of the same shape. ``mean_squared_error`` divides this by the batch size.
+    """
+    return 0.5 * ((y - t) ** 2).sum()
 
 
 def binary_cross_entropy(p, t):

@@ -264,6 +264,8 @@ class BatchNormalization:
                              f"{getattr(gamma, 'shape', gamma)} and {getattr(beta, 'shape', beta)}")
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        if not eps > 0:
+            raise ValueError(f"eps must be > 0, got {eps!r}")
         xp = get_array_module(gamma)
         self.gamma, self.beta = gamma, beta
         self.momentum, self.eps = momentum, eps

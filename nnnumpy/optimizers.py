@@ -15,9 +15,14 @@ import numbers
 from .backend import get_array_module
 
 
-def zeros_like_params(params):
-    """A dict of zero arrays shaped like each parameter: an optimizer's initial state."""
-    return {key: get_array_module(p).zeros_like(p) for key, p in params.items()}
+def state_for(store, key, param):
+    """``store[key]``, created on first use as zeros shaped and typed like ``param``.
+
+    Per key, so that one optimizer may serve two networks whose keys differ.
+    """
+    if key not in store:
+        store[key] = get_array_module(param).zeros_like(param)
+    return store[key]
 
 
 def _check_positive(name, value):
@@ -45,13 +50,12 @@ class SGD:
 
     def __init__(self, lr=0.01):
         self.lr = _check_positive("lr", lr)
-        self.step = None
+        self.step = {}
 
     def update(self, params, grads):
-        if self.step is None:
-            self.step = zeros_like_params(params)
         for key in params:
-            params[key] -= scaled(grads[key], self.lr, out=self.step[key])
+            step = state_for(self.step, key, params[key])
+            params[key] -= scaled(grads[key], self.lr, out=step)
 
 
 class Momentum:
@@ -60,17 +64,14 @@ class Momentum:
     def __init__(self, lr=0.01, momentum=0.9):
         self.lr = _check_positive("lr", lr)
         self.momentum = _check_fraction("momentum", momentum)
-        self.v = None
-        self.step = None
+        self.v = {}
+        self.step = {}
 
     def update(self, params, grads):
-        if self.v is None:
-            self.v = zeros_like_params(params)
-            self.step = zeros_like_params(params)
         for key in params:
-            v = self.v[key]
+            v = state_for(self.v, key, params[key])
             v *= self.momentum
-            v -= scaled(grads[key], self.lr, out=self.step[key])
+            v -= scaled(grads[key], self.lr, out=state_for(self.step, key, params[key]))
             params[key] += v
 
 
@@ -84,13 +85,11 @@ class Nesterov:
     def __init__(self, lr=0.01, momentum=0.9):
         self.lr = _check_positive("lr", lr)
         self.momentum = _check_fraction("momentum", momentum)
-        self.v = None
+        self.v = {}
 
     def update(self, params, grads):
-        if self.v is None:
-            self.v = zeros_like_params(params)
         for key in params:
-            v = self.v[key]
+            v = state_for(self.v, key, params[key])
             v *= self.momentum
             v -= self.lr * grads[key]
             params[key] += self.momentum * v - self.lr * grads[key]
@@ -102,15 +101,14 @@ class AdaGrad:
     def __init__(self, lr=0.01, eps=1e-7):
         self.lr = _check_positive("lr", lr)
         self.eps = _check_positive("eps", eps)
-        self.h = None
+        self.h = {}
 
     def update(self, params, grads):
-        if self.h is None:
-            self.h = zeros_like_params(params)
         for key in params:
             xp = get_array_module(params[key])
-            self.h[key] += grads[key] ** 2
-            params[key] -= self.lr * grads[key] / (xp.sqrt(self.h[key]) + self.eps)
+            h = state_for(self.h, key, params[key])
+            h += grads[key] ** 2
+            params[key] -= self.lr * grads[key] / (xp.sqrt(h) + self.eps)
 
 
 class RMSprop:
@@ -123,14 +121,12 @@ class RMSprop:
         self.lr = _check_positive("lr", lr)
         self.decay_rate = _check_fraction("decay_rate", decay_rate)
         self.eps = _check_positive("eps", eps)
-        self.h = None
+        self.h = {}
 
     def update(self, params, grads):
-        if self.h is None:
-            self.h = zeros_like_params(params)
         for key in params:
             xp = get_array_module(params[key])
-            h = self.h[key]
+            h = state_for(self.h, key, params[key])
             h *= self.decay_rate
             h += (1 - self.decay_rate) * grads[key] ** 2
             params[key] -= self.lr * grads[key] / (xp.sqrt(h) + self.eps)
@@ -150,18 +146,16 @@ class Adam:
         self.beta2 = _check_fraction("beta2", beta2)
         self.eps = _check_positive("eps", eps)
         self.iter = 0
-        self.m = None
-        self.v = None
+        self.m = {}
+        self.v = {}
 
     def update(self, params, grads):
-        if self.m is None:
-            self.m = zeros_like_params(params)
-            self.v = zeros_like_params(params)
         self.iter += 1
         lr_t = self.lr * math.sqrt(1 - self.beta2 ** self.iter) / (1 - self.beta1 ** self.iter)
         for key in params:
             xp = get_array_module(params[key])
-            m, v, g = self.m[key], self.v[key], grads[key]
+            m, v, g = (state_for(self.m, key, params[key]),
+                       state_for(self.v, key, params[key]), grads[key])
             m *= self.beta1
             m += (1 - self.beta1) * g
             v *= self.beta2

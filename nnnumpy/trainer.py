@@ -31,8 +31,9 @@ class Trainer:
 
     Parameters
     ----------
-    network : a network with ``params``, ``loss_and_gradient``, ``numerical_gradient``
-        and ``predict`` (TwoLayerNet, MultiLayerNet).
+    network : a network with ``params``, ``predict(x)`` (test mode), ``loss(x, t)`` and
+        ``gradient(x, t)`` (TwoLayerNet, MultiLayerNet, or one written the textbook's
+        way; ``numerical_gradient(x, t)`` too for ``gradient="numerical"``).
     x_train : (N, D) or (N, 1, 28, 28); t_train : (N,) class indices or (N, C) one-hot.
     x_test, t_test : the same for the test set, evaluated after every epoch.
     optimizer : an optimizer object, or its name ("sgd", "adam", ...).
@@ -203,14 +204,22 @@ class Trainer:
         Returns None, updating nothing, when Ctrl-C cuts a numerical gradient short.
         """
         if self.gradient == "backprop":
-            loss, grads = self.network.loss_and_gradient(x, t)
+            loss, grads = self.loss_and_gradient(x, t)
         else:
             grads = self.interruptible_numerical_gradient(x, t)
             if grads is None:
                 return None
-            loss = self.network.loss(x, t, train=True)
+            loss = self.network.loss(x, t)
         self.optimizer.update(self.network.params, grads)
         return loss
+
+    def loss_and_gradient(self, x, t):
+        """The batch's loss and gradients: nnnumpy's networks compute both from one forward
+        pass; a network written the textbook's way has ``gradient(x, t)`` and ``loss(x, t)``."""
+        if hasattr(self.network, "loss_and_gradient"):
+            return self.network.loss_and_gradient(x, t)
+        grads = self.network.gradient(x, t)
+        return self.network.loss(x, t), grads
 
     def interruptible_numerical_gradient(self, x, t):
         """``network.numerical_gradient(x, t)``, or None if Ctrl-C comes meanwhile.
@@ -257,7 +266,7 @@ class Trainer:
             part = slice(start, start + self.eval_batch_size)
             rows = part if indices is None else indices[part]
             x_batch, t_batch = x[rows], t[rows]
-            scores = self.network.predict(x_batch, train=False)
+            scores = self.network.predict(x_batch)   # every network predicts in test mode
             labels = t_batch.argmax(axis=1) if t_batch.ndim == 2 else t_batch
             loss_sum += to_numpy(softmax_cross_entropy(scores, t_batch)) * x_batch.shape[0]
             correct += int(to_numpy(xp.count_nonzero(scores.argmax(axis=1) == labels)))

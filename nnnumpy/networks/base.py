@@ -128,7 +128,7 @@ class Network:
         """
         self.check_batch(x, t)
         xp = get_array_module(x)
-        predicted = self.predict(x, train=False).argmax(axis=1)
+        predicted = self.predict(x).argmax(axis=1)   # predict's default: test mode
         labels = t.argmax(axis=1) if t.ndim == 2 else t
         return to_numpy(xp.count_nonzero(predicted == labels)) / x.shape[0]
 

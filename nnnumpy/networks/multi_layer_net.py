@@ -34,13 +34,15 @@ class MultiLayerNet(Network):
     use_batchnorm : batch normalisation before every hidden activation
         (params 'gamma1', 'beta1', ...; the hidden Affine layers then have no bias,
         since batch norm would cancel it: only the output layer keeps 'b{L}').
+    batchnorm_eps : the eps of sqrt(var + eps) in batch norm. Batch norm stops
+        normalising a unit whose variance falls well below eps (tiny initial weights).
     dtype, seed : as for TwoLayerNet.
     """
 
     def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
                  weight_init_std="he", weight_decay_lambda=0.0, l1_lambda=0.0,
                  use_dropout=False, dropout_ratio=0.5, use_batchnorm=False,
-                 dtype=np.float32, seed=None):
+                 batchnorm_eps=1e-5, dtype=np.float32, seed=None):
         self.input_size = check_size("input_size", input_size)
         self.output_size = check_size("output_size", output_size)
         if isinstance(hidden_size_list, (int, np.integer)) or len(hidden_size_list) == 0:
@@ -58,6 +60,7 @@ class MultiLayerNet(Network):
         self.use_dropout = bool(use_dropout)
         self.dropout_ratio = dropout_ratio
         self.use_batchnorm = bool(use_batchnorm)
+        self.batchnorm_eps = batchnorm_eps
         self.dtype = check_float_dtype(dtype)
 
         rng = np.random.default_rng(seed)
@@ -93,7 +96,7 @@ class MultiLayerNet(Network):
         gamma = to_backend(np.ones(size, dtype=self.dtype))
         beta = to_backend(np.zeros(size, dtype=self.dtype))
         self.params[f"gamma{index}"], self.params[f"beta{index}"] = gamma, beta
-        layer = BatchNormalization(gamma, beta)
+        layer = BatchNormalization(gamma, beta, eps=self.batchnorm_eps)
         self.layers[f"BatchNorm{index}"] = layer
         self.param_slots += [(f"gamma{index}", layer, "gamma"), (f"beta{index}", layer, "beta")]
         self.buffer_slots += [(f"running_mean{index}", layer, "running_mean"),
