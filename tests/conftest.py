@@ -1,5 +1,6 @@
 """Shared fixtures: random generators, the backends to run on, and MNIST discovery."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -68,13 +69,20 @@ BACKENDS = [
 ]
 
 
+@contextlib.contextmanager
+def backend_set_to(name):
+    """The backend ``name`` inside the block, NumPy again after it."""
+    from nnnumpy import backend
+
+    backend.set_backend(name)
+    try:
+        yield name
+    finally:
+        backend.set_backend("numpy")
+
+
 @pytest.fixture(params=BACKENDS)
 def backend_name(request):
     """Run the test once per backend (CuPy only where it works), restoring NumPy after."""
-    from nnnumpy import backend
-
-    backend.set_backend(request.param)
-    try:
-        yield request.param
-    finally:
-        backend.set_backend("numpy")
+    with backend_set_to(request.param) as name:
+        yield name

@@ -13,19 +13,14 @@ from nnnumpy import MultiLayerNet, TwoLayerNet, layers
 from nnnumpy.backend import get_array_module, to_backend, to_numpy
 from nnnumpy.trainer import Trainer
 
-from .conftest import BACKENDS
+from .conftest import BACKENDS, backend_set_to
 
 
 @pytest.fixture(params=[param for param in BACKENDS if param.values == ("cupy",)])
 def gpu_backend(request):
     """The CuPy backend, where it works; NumPy is restored after the test."""
-    from nnnumpy import backend
-
-    backend.set_backend(request.param)
-    try:
-        yield request.param
-    finally:
-        backend.set_backend("numpy")
+    with backend_set_to(request.param) as name:
+        yield name
 
 TOLERANCE = {np.float64: 1e-10, np.float32: 1e-4}
 
