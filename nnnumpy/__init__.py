@@ -2,11 +2,11 @@
 
 __version__ = "0.1.0"
 
-from . import backend, functions, layers  # noqa: E402
-from .datasets import load_mnist, read_idx, write_idx  # noqa: E402
-from .gradcheck import check_layer, check_network, rel_error  # noqa: E402
-from .gradient import gradient_descent, numerical_diff, numerical_gradient  # noqa: E402
-from .networks import MultiLayerNet, TwoLayerNet  # noqa: E402
+from . import backend, functions, layers
+from .datasets import load_mnist, read_idx, write_idx
+from .gradcheck import check_layer, check_network, rel_error
+from .gradient import gradient_descent, numerical_diff, numerical_gradient
+from .networks import MultiLayerNet, TwoLayerNet
 
 __all__ = [
     "__version__",

@@ -108,17 +108,3 @@ def to_numpy(x):
 def to_backend(x):
     """Move a host array to the current backend (a no-op on NumPy)."""
     return backend_module().asarray(x)
-
-
-def scatter_add(target, indices, values):
-    """``target[indices] += values`` in place, counting repeated indices every time.
-
-    ``a[idx] += v`` keeps only one of several writes to the same index; this
-    helper adds them all (``np.add.at`` on NumPy, ``cupyx.scatter_add`` on CuPy).
-    """
-    if is_cupy_array(target):
-        import cupyx
-
-        cupyx.scatter_add(target, indices, values)
-    else:
-        np.add.at(target, indices, values)

@@ -73,11 +73,8 @@ class BatchNormalization(layers.BatchNormalization):
     ``forward(x, train_flg=True)``."""
 
     def __init__(self, gamma, beta, momentum=0.9, running_mean=None, running_var=None):
-        super().__init__(gamma, beta, momentum=momentum, eps=BOOK_BATCHNORM_EPS)
-        if running_mean is not None:
-            self.running_mean = running_mean
-        if running_var is not None:
-            self.running_var = running_var
+        super().__init__(gamma, beta, momentum=momentum, eps=BOOK_BATCHNORM_EPS,
+                         running_mean=running_mean, running_var=running_var)
 
     def forward(self, x, train_flg=True):
         return super().forward(x, train_flg)

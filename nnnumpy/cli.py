@@ -40,23 +40,21 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def positive_int(text):
     """An integer > 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+    return integer_at_least(text, 1, "a positive integer")
 
 
 def non_negative_int(text):
     """An integer >= 0 (a seed)."""
+    return integer_at_least(text, 0, "an integer >= 0")
+
+
+def integer_at_least(text, minimum, expected):
     try:
         value = int(text)
     except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text}")
+        value = minimum - 1
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text}")
     return value
 
 

@@ -131,22 +131,16 @@ def cross_entropy_error(y, t):
     return cross_entropy_from_log(log_y, t)
 
 
-def cross_entropy_from_log(log_y, t, log_total=None):
+def cross_entropy_from_log(log_y, t):
     """L = -(1/N) sum_n log_y[n, t_n] from log-probabilities log_y: (N, C); t: (N,) or (N, C).
 
-    With ``log_total`` (N, 1), log_y is taken to be ``shifted - log_total`` without
-    forming it: only the entries the labels pick are computed.
+    With one-hot (or soft) labels, L = -(1/N) sum_n sum_k t[n, k] log_y[n, k].
     """
     xp = get_array_module(log_y)
     n = log_y.shape[0]
     if is_one_hot(t, log_y):
-        if log_total is not None:
-            log_y = log_y - log_total
         return -(t * log_y).sum() / n
-    picked = log_y[xp.arange(n), t]
-    if log_total is not None:
-        picked = picked - log_total[:, 0]
-    return -picked.sum() / n
+    return -log_y[xp.arange(n), t].sum() / n
 
 
 def mean_squared_error(y, t):

@@ -6,7 +6,14 @@ The protocol every layer follows (and a student's own layer can follow too):
 - ``backward(dout)`` takes dL/d(out) and returns dL/dx; a layer with parameters
   (attributes named as in the math, ``W``, ``b``) also stores their gradients as
   ``dW``, ``db``. ``backward`` never modifies ``dout``.
+- A layer that behaves differently in training (dropout, batch norm) takes
+  ``forward(x, train=True)`` and says so with the class attribute ``train_dependent = True``,
+  so that a network knows to pass ``train`` on.
 - Loss layers: ``forward(x, t)`` returns the scalar loss, ``backward(dout=1)`` returns dx.
+
+One exception, asked for by name: ``Affine(W, b, compute_dx=False)`` returns None from
+``backward``. A network's first layer is built so, since nobody needs the gradient of
+the images, and skipping it saves a third of that layer's matrix products.
 
 Every layer works on NumPy and CuPy arrays alike.
 """
@@ -14,24 +21,30 @@ Every layer works on NumPy and CuPy arrays alike.
 import numpy as np
 
 from .backend import get_array_module
-from .functions import cross_entropy_from_log, is_one_hot, one_hot, sigmoid, softplus
+from .functions import (
+    cross_entropy_from_log,
+    is_one_hot,
+    log_softmax,
+    one_hot,
+    sigmoid,
+    softplus,
+)
 
 
 class Affine:
     """Fully connected layer: out = x W + b.
 
     x: (N, D), or (N, d1, d2, ...) flattened to (N, D); W: (D, M); b: (M,); out: (N, M).
-    Backward: dW = x^T dout, db = sum_n dout_n, dx = dout W^T (reshaped like x).
+    Backward: dx = dout W^T (reshaped like x), dW = x^T dout, db = sum_n dout_n.
 
     ``b=None`` makes a layer without bias, out = x W (used before batch norm, which
-    would cancel any bias). ``dW`` is overwritten in place by the next backward:
-    copy it to keep it. ``W`` and ``b`` are used as given, not copied: a
-    network's ``params`` dict holds the same arrays, so an optimizer updating
-    ``params`` in place updates this layer. Set ``compute_dx = False`` on a
-    network's first layer, whose dx nobody needs.
+    would cancel any bias). ``compute_dx=False`` skips dx (backward returns None), for
+    a network's first layer. ``W`` and ``b`` are used as given, not copied: a network's
+    ``params`` dict holds the same arrays, so an optimizer updating ``params`` in place
+    updates this layer.
     """
 
-    def __init__(self, W, b=None):
+    def __init__(self, W, b=None, compute_dx=True):
         if getattr(W, "ndim", None) != 2:
             raise ValueError(f"W must be a 2-D array (D, M), got shape {getattr(W, 'shape', W)}")
         if b is not None and getattr(b, "shape", None) != (W.shape[1],):
@@ -39,9 +52,9 @@ class Affine:
                              f"got {getattr(b, 'shape', b)}")
         self.W = W
         self.b = b
+        self.compute_dx = compute_dx
         self.dW = None
         self.db = None
-        self.compute_dx = True
         self.x = None
         self.x_shape = None
 
@@ -54,13 +67,7 @@ class Affine:
         return out
 
     def backward(self, dout):
-        xp = get_array_module(dout)
-        # dW = x^T dout, written into the same array at every step: for small batches,
-        # allocating a fresh (D, M) array each time costs more than the arithmetic.
-        dtype = xp.result_type(self.x.dtype, dout.dtype)
-        if self.dW is None or self.dW.shape != self.W.shape or self.dW.dtype != dtype:
-            self.dW = xp.empty(self.W.shape, dtype)
-        xp.matmul(self.x.T, dout, out=self.dW)
+        self.dW = self.x.T @ dout
         if self.b is not None:
             self.db = dout.sum(axis=0)
         if not self.compute_dx:
@@ -132,38 +139,27 @@ class Tanh:
 class SoftmaxWithLoss:
     """Softmax followed by cross-entropy: L = -(1/N) sum_n log softmax(x_n)[t_n].
 
-    x: (N, C) scores; t: (N,) class indices or (N, C) one-hot. The loss comes from
-    log_softmax exactly (no log(y + eps)). Backward: dx = (softmax(x) - onehot(t)) / N.
+    x: (N, C) scores; t: (N,) class indices or (N, C) one-hot.
+    Backward: dx = (softmax(x) - onehot(t)) / N.
+    The loss is taken from log_softmax (x - max - log sum exp), exact even where a
+    probability underflows to 0; no log(y + eps).
     """
 
     def __init__(self):
         self.y = None
         self.t = None
-        self.loss = None
 
     def forward(self, x, t):
         xp = get_array_module(x)
-        shifted = x - x.max(axis=1, keepdims=True)   # every exp() is at most 1
-        exp_shifted = xp.exp(shifted)
-        total = exp_shifted.sum(axis=1, keepdims=True)
-        self.y = exp_shifted / total                   # softmax(x), kept for backward
+        log_y = log_softmax(x)
+        self.y = xp.exp(log_y)   # softmax(x), kept for backward
         self.t = t
-        # log softmax(x) = shifted - log(total); with class indices only the label's
-        # entry is needed, so N logs are taken instead of N*C.
-        self.loss = cross_entropy_from_log(shifted, t, log_total=xp.log(total))
-        return self.loss
+        return cross_entropy_from_log(log_y, t)
 
     def backward(self, dout=1):
-        xp = get_array_module(self.y)
-        n = self.y.shape[0]
-        if is_one_hot(self.t, self.y):
-            dx = self.y - self.t
-        else:
-            # y - onehot(t) without building onehot(t): subtract 1 at each label.
-            dx = self.y.copy()
-            dx[xp.arange(n), self.t] -= 1
-        dx *= dout / n
-        return dx
+        n, classes = self.y.shape
+        t = self.t if is_one_hot(self.t, self.y) else one_hot(self.t, classes, self.y.dtype)
+        return (self.y - t) * (dout / n)
 
 
 class MeanSquaredErrorLoss:
@@ -250,7 +246,7 @@ class BatchNormalization:
     averages of them are kept (running = momentum * running + (1 - momentum) * batch);
     at test time (train=False) the running averages are used instead.
     x: (N, D), normalised per feature, or (N, C, H, W), normalised per channel;
-    gamma, beta: (D,) or (C,).
+    gamma, beta, running_mean, running_var: (D,) or (C,).
     Backward (training mode), with xn = (x - mu) / std, std = sqrt(var + eps):
     dbeta = sum dout, dgamma = sum dout * xn,
     dx = (gamma / std) * (dout - mean(dout) - xn * mean(dout * xn)).
@@ -258,7 +254,8 @@ class BatchNormalization:
 
     train_dependent = True
 
-    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5):
+    def __init__(self, gamma, beta, momentum=0.9, eps=1e-5, running_mean=None,
+                 running_var=None):
         if getattr(gamma, "ndim", None) != 1 or getattr(beta, "shape", None) != gamma.shape:
             raise ValueError(f"gamma and beta must be 1-D arrays of the same shape, got "
                              f"{getattr(gamma, 'shape', gamma)} and {getattr(beta, 'shape', beta)}")
@@ -269,8 +266,9 @@ class BatchNormalization:
         xp = get_array_module(gamma)
         self.gamma, self.beta = gamma, beta
         self.momentum, self.eps = momentum, eps
-        self.running_mean = xp.zeros_like(gamma)
-        self.running_var = xp.ones_like(gamma)
+        # Updated in place: a network that passes its own arrays sees them change.
+        self.running_mean = xp.zeros_like(gamma) if running_mean is None else running_mean
+        self.running_var = xp.ones_like(gamma) if running_var is None else running_var
         self.dgamma = self.dbeta = None
         self.xn = self.std = self.x_shape = None
 

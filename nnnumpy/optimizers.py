@@ -1,9 +1,8 @@
 """Optimizers: each ``update(params, grads)`` changes the arrays of ``params`` in place.
 
-Updating in place matters twice: the network's layers hold the same arrays as
-``params`` (so the network learns), and no new arrays are allocated per step.
-The state (velocities, moment estimates) is created on the first update, shaped
-and typed like each parameter, on the parameter's own device.
+Updating in place matters: the network's layers hold the same arrays as ``params``,
+so the network learns. The state (velocities, moment estimates) is created on the
+first update of each key, shaped and typed like the parameter, on its own device.
 
 Learning-rate schedules (``StepDecay``, ``ExponentialDecay``) map an epoch to a
 learning rate; the trainer sets ``optimizer.lr`` from one at each epoch.
@@ -39,23 +38,15 @@ def _check_fraction(name, value):
     return float(value)
 
 
-def scaled(grad, factor, out):
-    """factor * grad, written into ``out`` (an array reused at every step, so that the
-    update allocates nothing: for small networks allocation costs more than arithmetic)."""
-    return get_array_module(grad).multiply(grad, factor, out=out)
-
-
 class SGD:
     """Stochastic gradient descent: W <- W - lr * dW."""
 
     def __init__(self, lr=0.01):
         self.lr = _check_positive("lr", lr)
-        self.step = {}
 
     def update(self, params, grads):
         for key in params:
-            step = state_for(self.step, key, params[key])
-            params[key] -= scaled(grads[key], self.lr, out=step)
+            params[key] -= self.lr * grads[key]
 
 
 class Momentum:
@@ -65,27 +56,21 @@ class Momentum:
         self.lr = _check_positive("lr", lr)
         self.momentum = _check_fraction("momentum", momentum)
         self.v = {}
-        self.step = {}
 
     def update(self, params, grads):
         for key in params:
             v = state_for(self.v, key, params[key])
             v *= self.momentum
-            v -= scaled(grads[key], self.lr, out=state_for(self.step, key, params[key]))
+            v -= self.lr * grads[key]
             params[key] += v
 
 
-class Nesterov:
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient, in the form that needs only the gradient at W.
 
     v <- momentum * v - lr * dW;  W <- W + momentum * v - lr * dW
-    (the step looks ahead along the new velocity).
+    (the step looks ahead along the new velocity). Same hyper-parameters as Momentum.
     """
-
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr = _check_positive("lr", lr)
-        self.momentum = _check_fraction("momentum", momentum)
-        self.v = {}
 
     def update(self, params, grads):
         for key in params:

@@ -40,9 +40,3 @@ def test_environment_variable_chooses_the_backend(monkeypatch):
     with pytest.raises(ValueError, match="'nope'"):
         backend.get_backend()
     monkeypatch.setattr(backend, "_backend_name", None)
-
-
-def test_scatter_add_counts_repeated_indices():
-    target = np.zeros(4)
-    backend.scatter_add(target, np.array([1, 1, 3]), np.array([1.0, 2.0, 5.0]))
-    np.testing.assert_array_equal(target, [0.0, 3.0, 0.0, 5.0])

@@ -1,12 +1,18 @@
 """What every network shares: layers applied in order, a loss layer, a params dict.
 
-A subclass builds, in its constructor:
+A subclass's constructor fills
 
-- ``self.params``: dict of arrays keyed ``'W1', 'b1', ...``;
+- ``self.params``: dict of arrays keyed ``'W1', 'b1', ...``, the trained parameters;
+- ``self.buffers``: dict of arrays that are kept but not trained (batch norm's
+  running averages), ``{}`` for most networks;
+
+and then calls ``self.build_layers()``, which makes from those arrays
+
 - ``self.layers``: dict of layers in the order ``predict`` applies them;
-- ``self.last_layer``: the loss layer;
-- ``self.param_slots``: list of ``(key, layer, name)``, saying that ``params[key]``
-  is the attribute ``name`` of ``layer`` (``W``) and its gradient is ``d`` + name (``dW``).
+- ``self.last_layer``: the loss layer.
+
+After a backward pass, ``layer_gradients()`` reads each parameter's gradient from its
+layer (``layers['Affine1'].dW`` is the gradient of ``params['W1']``).
 
 ``params`` and the layers hold the *same* arrays: an optimizer that updates
 ``params`` in place (``params['W1'] -= lr * grads['W1']``) trains the network.
@@ -83,12 +89,14 @@ class Network:
 
     input_size = None
     output_size = None
-    buffer_slots = ()  # (key, layer, name) of state that is not trained, e.g. running means
 
-    @property
-    def buffers(self):
-        """State saved with the parameters but not trained (batch norm's running averages)."""
-        return {key: getattr(layer, name) for key, layer, name in self.buffer_slots}
+    def build_layers(self):
+        """Make ``self.layers`` and ``self.last_layer`` from ``params`` and ``buffers``."""
+        raise NotImplementedError
+
+    def layer_gradients(self):
+        """The gradients the last backward pass left in the layers, keyed like ``params``."""
+        raise NotImplementedError
 
     def predict(self, x, train=False):
         """Class scores (before softmax). x: (N, input_size) or (N, ...); returns (N, C).
@@ -154,7 +162,7 @@ class Network:
         dout = self.last_layer.backward(1)
         for layer in reversed(list(self.layers.values())):
             dout = layer.backward(dout)
-        grads = {key: getattr(layer, "d" + name) for key, layer, name in self.param_slots}
+        grads = self.layer_gradients()
         self.add_regularization_gradient(grads)
         return loss, grads
 
@@ -198,10 +206,16 @@ class Network:
                                   "use method='loop'")
 
     def float64_copy(self):
-        """An independent copy of the network on the host in float64 (its layers included)."""
+        """An independent copy of the network on the host in float64.
+
+        A float64 NumPy network is copied with its layers as they are (a dropout layer
+        keeps a fixed mask); any other is moved, and its layers are built anew.
+        """
         twin = copy.deepcopy(self)
-        twin._move_params(lambda array: np.asarray(to_numpy(array), dtype=np.float64))
-        twin.dtype = np.dtype(np.float64)
+        if any(not isinstance(p, np.ndarray) or p.dtype != np.float64
+               for p in twin.params.values()):
+            twin.move_arrays(lambda array: np.asarray(to_numpy(array), dtype=np.float64))
+            twin.dtype = np.dtype(np.float64)
         return twin
 
     def check_batch(self, x, t):
@@ -235,19 +249,20 @@ class Network:
                              f"got {getattr(t, 'shape', type(t).__name__)}")
 
     def to_gpu(self):
-        """Move every parameter to the GPU (CuPy); returns the network."""
+        """Move every parameter and buffer to the GPU (CuPy); returns the network."""
         from ..backend import _import_cupy
 
-        return self._move_params(_import_cupy().asarray)
+        return self.move_arrays(_import_cupy().asarray)
 
     def to_cpu(self):
-        """Move every parameter to the host (NumPy); returns the network."""
-        return self._move_params(lambda array: np.asarray(to_numpy(array)))
+        """Move every parameter and buffer to the host (NumPy); returns the network."""
+        return self.move_arrays(lambda array: np.asarray(to_numpy(array)))
 
-    def _move_params(self, move):
-        for key, layer, name in self.param_slots:
-            self.params[key] = move(self.params[key])
-            setattr(layer, name, self.params[key])
-        for _, layer, name in self.buffer_slots:
-            setattr(layer, name, move(getattr(layer, name)))
+    def move_arrays(self, move):
+        """Replace each array of ``params`` and ``buffers`` by ``move(array)``, then build
+        the layers anew around the moved arrays."""
+        for arrays in (self.params, self.buffers):
+            for key in arrays:
+                arrays[key] = move(arrays[key])
+        self.build_layers()
         return self

@@ -28,7 +28,9 @@ class MultiLayerNet(Network):
     hidden_size_list : list of int, one per hidden layer (784-200-200-10 is
         ``MultiLayerNet(784, [200, 200], 10)``).
     activation : {"relu", "sigmoid", "tanh", "leaky_relu"}
-    weight_init_std : "he" (default), "xavier" or a positive float.
+    weight_init_std : "he" (default), "xavier" or a positive float. Deeper than
+        TwoLayerNet (whose textbook default is 0.01), this net needs "he" for ReLU:
+        with 0.01 the activations shrink layer after layer (scripts/compare_init.py).
     weight_decay_lambda, l1_lambda : float >= 0
     use_dropout, dropout_ratio : inverted dropout after every hidden activation.
     use_batchnorm : batch normalisation before every hidden activation
@@ -65,50 +67,69 @@ class MultiLayerNet(Network):
 
         rng = np.random.default_rng(seed)
         sizes = [self.input_size, *self.hidden_size_list, self.output_size]
-        self.params, self.layers, self.param_slots, self.buffer_slots = {}, {}, [], []
-        for index in range(1, len(sizes)):
-            hidden = index < len(sizes) - 1
+        self.num_layers = len(sizes) - 1
+        self.params, self.buffers = {}, {}
+        for index in range(1, self.num_layers + 1):
             W, b = init_affine_params(rng, sizes[index - 1], sizes[index], weight_init_std,
                                       self.dtype)
             self.params[f"W{index}"] = W
-            if hidden and self.use_batchnorm:
-                # Batch norm subtracts the mean of each unit, and any bias with it: b would
-                # have a gradient of exactly 0 for ever. Its beta plays the bias's part.
-                affine = Affine(W)
-                self.param_slots.append((f"W{index}", affine, "W"))
-            else:
+            hidden = index < self.num_layers
+            # Batch norm subtracts the mean of each unit, and any bias with it: b would have
+            # a gradient of exactly 0 for ever. Its beta plays the bias's part.
+            if not (hidden and self.use_batchnorm):
                 self.params[f"b{index}"] = b
-                affine = Affine(W, b)
-                self.param_slots += [(f"W{index}", affine, "W"), (f"b{index}", affine, "b")]
-            self.layers[f"Affine{index}"] = affine
-            if not hidden:
+            if hidden and self.use_batchnorm:
+                self.params[f"gamma{index}"] = to_backend(np.ones(sizes[index], self.dtype))
+                self.params[f"beta{index}"] = to_backend(np.zeros(sizes[index], self.dtype))
+                self.buffers[f"running_mean{index}"] = to_backend(
+                    np.zeros(sizes[index], self.dtype))
+                self.buffers[f"running_var{index}"] = to_backend(
+                    np.ones(sizes[index], self.dtype))
+        self.dropout_seeds = [int(rng.integers(2 ** 32)) for _ in range(self.num_layers - 1)]
+        self.build_layers()
+
+    def build_layers(self):
+        """(Affine, [BatchNorm], activation, [Dropout]) per hidden layer, then Affine, then
+        softmax with loss."""
+        p = self.params
+        self.layers = {}
+        for index in range(1, self.num_layers + 1):
+            self.layers[f"Affine{index}"] = Affine(p[f"W{index}"], p.get(f"b{index}"),
+                                                   compute_dx=index > 1)  # no dx of images
+            if index == self.num_layers:
                 break
             if self.use_batchnorm:
-                self.add_batchnorm(index, sizes[index])
-            self.layers[f"Activation{index}"] = make_activation(activation)
+                self.layers[f"BatchNorm{index}"] = BatchNormalization(
+                    p[f"gamma{index}"], p[f"beta{index}"], eps=self.batchnorm_eps,
+                    running_mean=self.buffers[f"running_mean{index}"],
+                    running_var=self.buffers[f"running_var{index}"])
+            self.layers[f"Activation{index}"] = make_activation(self.activation)
             if self.use_dropout:
-                self.layers[f"Dropout{index}"] = Dropout(dropout_ratio,
-                                                         seed=rng.integers(2 ** 32))
-        self.layers["Affine1"].compute_dx = False  # nobody needs dL/dx of the input images
+                self.layers[f"Dropout{index}"] = Dropout(self.dropout_ratio,
+                                                         seed=self.dropout_seeds[index - 1])
         self.last_layer = SoftmaxWithLoss()
 
-    def add_batchnorm(self, index, size):
-        gamma = to_backend(np.ones(size, dtype=self.dtype))
-        beta = to_backend(np.zeros(size, dtype=self.dtype))
-        self.params[f"gamma{index}"], self.params[f"beta{index}"] = gamma, beta
-        layer = BatchNormalization(gamma, beta, eps=self.batchnorm_eps)
-        self.layers[f"BatchNorm{index}"] = layer
-        self.param_slots += [(f"gamma{index}", layer, "gamma"), (f"beta{index}", layer, "beta")]
-        self.buffer_slots += [(f"running_mean{index}", layer, "running_mean"),
-                              (f"running_var{index}", layer, "running_var")]
+    def layer_gradients(self):
+        grads = {}
+        for index in range(1, self.num_layers + 1):
+            affine = self.layers[f"Affine{index}"]
+            grads[f"W{index}"] = affine.dW
+            if affine.b is not None:
+                grads[f"b{index}"] = affine.db
+            if f"BatchNorm{index}" in self.layers:
+                norm = self.layers[f"BatchNorm{index}"]
+                grads[f"gamma{index}"], grads[f"beta{index}"] = norm.dgamma, norm.dbeta
+        return grads
 
-    def weights(self):
-        return [value for key, value in self.params.items() if key.startswith("W")]
+    def weight_keys(self):
+        """The keys of the weight matrices W1, W2, ...: the only parameters penalised."""
+        return [f"W{index}" for index in range(1, self.num_layers + 1)]
 
     def regularization_loss(self):
         """(lambda / 2) sum ||W||^2 + l1_lambda sum |W| over every weight matrix."""
         penalty = 0.0
-        for W in self.weights():
+        for key in self.weight_keys():
+            W = self.params[key]
             xp = get_array_module(W)
             if self.weight_decay_lambda:
                 penalty += 0.5 * self.weight_decay_lambda * (W ** 2).sum()
@@ -118,9 +139,8 @@ class MultiLayerNet(Network):
 
     def add_regularization_gradient(self, grads):
         """dW += lambda W + l1_lambda sign(W), the gradient of the penalties."""
-        for key, W in self.params.items():
-            if not key.startswith("W"):
-                continue
+        for key in self.weight_keys():
+            W = self.params[key]
             xp = get_array_module(W)
             if self.weight_decay_lambda:
                 grads[key] = grads[key] + self.weight_decay_lambda * W

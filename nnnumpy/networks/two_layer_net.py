@@ -25,7 +25,9 @@ class TwoLayerNet(Network):
     ----------
     input_size, hidden_size, output_size : int
     weight_init_std : float or {"he", "xavier"}
-        Standard deviation of the initial weights; 0.01 as in the textbook.
+        Standard deviation of the initial weights; 0.01 as in the textbook, whose
+        lessons on this network start there (two layers learn from it; the deeper
+        MultiLayerNet defaults to "he", without which its ReLU layers fade out).
     activation : {"relu", "sigmoid", "tanh", "leaky_relu"}
     dtype : float32 (default, twice the BLAS speed) or float64 (for gradient checks).
     seed : int or None
@@ -49,18 +51,22 @@ class TwoLayerNet(Network):
             rng, self.input_size, self.hidden_size, weight_init_std, self.dtype)
         self.params["W2"], self.params["b2"] = init_affine_params(
             rng, self.hidden_size, self.output_size, weight_init_std, self.dtype)
+        self.buffers = {}
+        self.build_layers()
 
-        affine1 = Affine(self.params["W1"], self.params["b1"])
-        affine1.compute_dx = False  # nobody needs dL/dx of the input images
-        affine2 = Affine(self.params["W2"], self.params["b2"])
+    def build_layers(self):
+        """Affine(W1, b1) -> activation -> Affine(W2, b2), then softmax with loss."""
+        p = self.params
         self.layers = {
-            "Affine1": affine1,
-            "Activation1": make_activation(activation),
-            "Affine2": affine2,
+            "Affine1": Affine(p["W1"], p["b1"], compute_dx=False),  # no dx of the images
+            "Activation1": make_activation(self.activation),
+            "Affine2": Affine(p["W2"], p["b2"]),
         }
         self.last_layer = SoftmaxWithLoss()
-        self.param_slots = [("W1", affine1, "W"), ("b1", affine1, "b"),
-                            ("W2", affine2, "W"), ("b2", affine2, "b")]
+
+    def layer_gradients(self):
+        affine1, affine2 = self.layers["Affine1"], self.layers["Affine2"]
+        return {"W1": affine1.dW, "b1": affine1.db, "W2": affine2.dW, "b2": affine2.db}
 
     def fast_numerical_gradient(self, x, t, h):
         """Central differences with step h that recompute only what each nudge changes.
