@@ -6,7 +6,7 @@ from . import backend, functions, layers
 from .datasets import load_mnist, read_idx, write_idx
 from .gradcheck import check_layer, check_network, rel_error
 from .gradient import gradient_descent, numerical_diff, numerical_gradient
-from .networks import MultiLayerNet, TwoLayerNet
+from .networks import MultiLayerNet, SimpleConvNet, TwoLayerNet
 
 __all__ = [
     "__version__",
@@ -23,5 +23,6 @@ __all__ = [
     "numerical_diff",
     "numerical_gradient",
     "MultiLayerNet",
+    "SimpleConvNet",
     "TwoLayerNet",
 ]

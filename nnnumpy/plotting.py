@@ -87,3 +87,41 @@ def plot_learning_curves(history, path, title=None):
     if title:
         figure.suptitle(title)
     return save_figure(figure, path)
+
+
+def mosaic(images, columns, gap=1):
+    """Tile images (K, h, w) into one (rows * (h + gap) - gap, columns * (w + gap) - gap)
+    picture, each scaled to its own [0, 1] range; the gaps are left blank (NaN)."""
+    images = np.asarray(images, dtype=np.float64)
+    count, height, width = images.shape
+    rows = -(-count // columns)
+    picture = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap), np.nan)
+    for k, image in enumerate(images):
+        low, high = image.min(), image.max()
+        row, column = divmod(k, columns)
+        top, left = row * (height + gap), column * (width + gap)
+        picture[top:top + height, left:left + width] = (image - low) / ((high - low) or 1)
+    return picture
+
+
+def plot_filters(path, filters_before, filters_after, image, feature_maps, title=None):
+    """The first convolution layer, before and after training, and what it sees in a digit.
+
+    filters_*: (FN, 1, FH, FW); image: (H, W); feature_maps: (FN, OH, OW), the layer's
+    output (after ReLU) for that image. Each tile is scaled to its own range: dark is low.
+    """
+    figure = new_figure(16, 4.5)
+    panels = figure.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1, 0.55, 1.6]})
+    columns = int(np.ceil(np.sqrt(len(filters_before))))
+    for axes, pictures, label in [(panels[0], filters_before[:, 0], "filters before training"),
+                                  (panels[1], filters_after[:, 0], "filters after training"),
+                                  (panels[3], feature_maps, "feature maps of the digit (ReLU)")]:
+        axes.imshow(mosaic(pictures, columns), cmap="gray", interpolation="nearest")
+        axes.set_title(label)
+    panels[2].imshow(image, cmap="gray_r", interpolation="nearest")
+    panels[2].set_title("the digit")
+    for axes in panels:
+        axes.set_axis_off()
+    if title:
+        figure.suptitle(title)
+    return save_figure(figure, path)

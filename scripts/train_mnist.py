@@ -16,6 +16,7 @@ import time
 
 from nnnumpy import backend
 from nnnumpy.augment import RandomShift
+from nnnumpy.backend import to_numpy
 from nnnumpy.cli import (
     HelpFormatter,
     UsageError,
@@ -31,7 +32,7 @@ from nnnumpy.cli import (
 from nnnumpy.datasets.mnist import search_root
 from nnnumpy.interrupt import DeferInterrupt
 from nnnumpy.io import save_params
-from nnnumpy.networks import MultiLayerNet, TwoLayerNet
+from nnnumpy.networks import MultiLayerNet, SimpleConvNet, TwoLayerNet
 from nnnumpy.networks.base import ACTIVATIONS
 from nnnumpy.optimizers import OPTIMIZERS, ExponentialDecay
 from nnnumpy.plotting import figure_formats
@@ -51,10 +52,17 @@ def build_parser():
     parser = argparse.ArgumentParser(
         description="Train a two-layer network on MNIST with nnnumpy.",
         formatter_class=HelpFormatter)
+    parser.add_argument("--model", choices=("mlp", "convnet"), default="mlp",
+                        help="mlp: fully connected (TwoLayerNet or MultiLayerNet); convnet: "
+                             "SimpleConvNet, conv 30 filters 5x5 -> pool -> 100 -> 10")
+    parser.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
+                        help="handwritten digits, or Zalando's images of clothes (the same "
+                             "format and sizes)")
     parser.add_argument("--hidden-size", "--hidden-sizes", dest="hidden_sizes", nargs="+",
-                        type=positive_int, default=[DEFAULTS["hidden_size"]],
-                        help="units per hidden layer; two or more values (or any of "
-                             "--weight-decay, --dropout, --batchnorm) build a MultiLayerNet")
+                        type=positive_int, default=None,
+                        help="units per hidden layer (default: 300 for mlp, 100 for "
+                             "convnet); two or more values (or any of --weight-decay, "
+                             "--dropout, --batchnorm) build a MultiLayerNet")
     parser.add_argument("--weight-decay", type=float, default=0.0,
                         help="L2 penalty lambda on the weights")
     parser.add_argument("--dropout", type=float, default=0.0, metavar="RATIO",
@@ -98,6 +106,9 @@ def build_parser():
     parser.add_argument("--plot", metavar="PATH", default=None,
                         help="write the learning curves to this image file (.png, .pdf, "
                              ".svg, ...)")
+    parser.add_argument("--plot-filters", metavar="PATH", default=None,
+                        help="with --model convnet: draw the first layer's filters before "
+                             "and after training and the feature maps of one test image")
     parser.add_argument("--save", metavar="PATH", default=None,
                         help="write the trained parameters to this .npz file")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or epoch lines")
@@ -105,7 +116,11 @@ def build_parser():
 
 
 def build_network(args):
-    """TwoLayerNet for one plain hidden layer, MultiLayerNet for anything more."""
+    """SimpleConvNet for --model convnet; else TwoLayerNet for one plain hidden layer,
+    MultiLayerNet for anything more."""
+    if args.model == "convnet":
+        return SimpleConvNet((1, 28, 28), hidden_size=args.hidden_sizes[0], output_size=10,
+                             weight_init_std=args.init, dtype=args.dtype, seed=args.seed)
     if len(args.hidden_sizes) == 1 and not (args.weight_decay or args.dropout or args.batchnorm):
         return TwoLayerNet(784, args.hidden_sizes[0], 10, weight_init_std=args.init,
                            activation=args.activation, dtype=args.dtype, seed=args.seed)
@@ -113,6 +128,17 @@ def build_network(args):
                          weight_init_std=args.init, weight_decay_lambda=args.weight_decay,
                          use_dropout=args.dropout > 0, dropout_ratio=args.dropout,
                          use_batchnorm=args.batchnorm, dtype=args.dtype, seed=args.seed)
+
+
+def plot_first_layer(path, network, filters_before, images):
+    """Filters before and after training, and the feature maps of the first of images:
+    (1, 1, 28, 28), on the network's device."""
+    from nnnumpy.plotting import plot_filters
+
+    conv, relu = network.layers["Conv1"], network.layers["Relu1"]
+    maps = to_numpy(relu.forward(conv.forward(images)))[0]
+    plot_filters(path, filters_before, to_numpy(network.params["W1"]),
+                 to_numpy(images)[0, 0], maps, title=str(network))
 
 
 def estimate_numerical(network, x, t, batch_size, batches):
@@ -158,16 +184,26 @@ def main(argv=None):
                      f"got {args.shift}")
     if args.dtype is None:
         args.dtype = "float64" if args.gradient == "numerical" else "float32"
+    if args.hidden_sizes is None:
+        args.hidden_sizes = [100] if args.model == "convnet" else [DEFAULTS["hidden_size"]]
+    if args.model == "convnet" and len(args.hidden_sizes) != 1:
+        parser.error(f"--model convnet takes one --hidden-size, got {args.hidden_sizes}")
+    if args.plot_filters and args.model != "convnet":
+        parser.error("--plot-filters needs --model convnet (a fully connected net has no "
+                     "filters)")
     plot_path = check_output("--plot", args.plot, figure_formats())
+    filters_path = check_output("--plot-filters", args.plot_filters, figure_formats())
     save_path = check_output("--save", args.save)
     use_backend(args.backend)
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     started = time.perf_counter()
 
-    (x_train, t_train), (x_test, t_test) = load_data(args.data_dir, dtype=args.dtype)
+    (x_train, t_train), (x_test, t_test) = load_data(
+        args.data_dir, dtype=args.dtype, dataset=args.dataset, flatten=args.model == "mlp")
     if args.train_size is not None:
         x_train, t_train = x_train[:args.train_size], t_train[:args.train_size]
-    print(f"data: MNIST from {search_root(args.data_dir)}: {x_train.shape[0]} training and "
+    name = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}[args.dataset]
+    print(f"data: {name} from {search_root(args.data_dir)}: {x_train.shape[0]} training and "
           f"{x_test.shape[0]} test images")
 
     network = build_network(args)
@@ -180,11 +216,13 @@ def main(argv=None):
         batches = math.ceil(x_train.shape[0] / args.batch_size) * args.epochs
         print(estimate_numerical(network, x_train, t_train, args.batch_size, batches))
 
+    filters_before = to_numpy(network.params["W1"]).copy() if filters_path else None
     trainer = Trainer(network, x_train, t_train, x_test, t_test, optimizer=args.optimizer,
                       optimizer_params={"lr": lr}, epochs=args.epochs,
                       batch_size=args.batch_size, seed=args.seed, gradient=args.gradient,
                       lr_schedule=ExponentialDecay(args.lr_decay),
                       augment=RandomShift(args.shift, seed=args.seed) if args.shift else None,
+                      eval_batch_size=500 if args.model == "convnet" else 2000,
                       verbose=not args.quiet)
     try:
         history = trainer.fit()
@@ -200,6 +238,9 @@ def main(argv=None):
 
         plot_learning_curves(history, plot_path, title=str(network))
         print(f"plot: {plot_path}")
+    if filters_path:
+        plot_first_layer(filters_path, network, filters_before, trainer.x_test[:1])
+        print(f"filters: {filters_path}")
     epochs_done = len(history["test_acc"])
     total = time.perf_counter() - started
     print(f"done: test accuracy {history['test_acc'][-1]:.4f} after {epochs_done} epochs "

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nnnumpy.plotting import moving_average, plot_learning_curves
+from nnnumpy.plotting import mosaic, moving_average, plot_filters, plot_learning_curves
 
 from .conftest import assert_png
 
@@ -31,3 +31,19 @@ def test_a_suffix_that_is_no_image_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"c\.txt: the suffix must name an image format"):
         plot_learning_curves(HISTORY, tmp_path / "c.txt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_mosaic_tiles_each_image_in_its_own_range():
+    images = np.stack([np.arange(4.0).reshape(2, 2), 10 + np.zeros((2, 2))])
+    picture = mosaic(images, columns=2)
+    assert picture.shape == (2, 5)
+    np.testing.assert_allclose(picture[:, :2], [[0, 1 / 3], [2 / 3, 1]])
+    assert np.isnan(picture[:, 2]).all() and (picture[:, 3:] == 0).all()
+
+
+def test_filters_figure(tmp_path):
+    rng = np.random.default_rng(0)
+    path = plot_filters(tmp_path / "f.png", rng.standard_normal((6, 1, 5, 5)),
+                        rng.standard_normal((6, 1, 5, 5)), rng.random((28, 28)),
+                        rng.random((6, 24, 24)), title="demo")
+    assert_png(path)

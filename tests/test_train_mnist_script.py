@@ -72,7 +72,9 @@ def test_help_shows_every_default(capsys):
                  "--gradient", "--train-size", "--dtype", "--seed", "--backend", "--data-dir",
                  "--plot", "--save", "--quiet", "--shift"):
         assert flag in text
-    assert "default: [300]" in text and "default: momentum" in text
+    # The hidden size's default depends on --model, so its help states both values.
+    assert "default: 300 for mlp, 100 for" in " ".join(text.split())
+    assert "default: momentum" in text
     assert "(default: None)" not in text and "(default: False)" not in text
 
 
@@ -227,3 +229,23 @@ def test_ctrl_c_is_a_short_note_and_status_130(capsys):
 
     assert run(interrupted) == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+@pytest.mark.mnist
+@requires_mnist
+def test_convnet_trains_and_draws_its_filters(tmp_path, capsys):
+    filters = tmp_path / "filters.png"
+    code = train_mnist.main(["--data-dir", str(mnist_dir()), "--model", "convnet", "--epochs",
+                             "1", "--train-size", "2000", "--optimizer", "adam", "--lr", "0.002",
+                             "--quiet", "--plot-filters", str(filters)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "SimpleConvNet(1x28x28: conv 30x5x5" in out
+    assert float(out.split("done: test accuracy ")[1].split()[0]) > 0.8
+    assert_png(filters)
+
+
+def test_plot_filters_needs_the_convnet(capsys):
+    with pytest.raises(SystemExit):
+        train_mnist.main(["--plot-filters", "f.png"])
+    assert "--plot-filters needs --model convnet" in capsys.readouterr().err

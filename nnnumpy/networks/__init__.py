@@ -2,6 +2,7 @@
 
 from .base import Network
 from .multi_layer_net import MultiLayerNet
+from .simple_conv_net import SimpleConvNet
 from .two_layer_net import TwoLayerNet
 
-__all__ = ["MultiLayerNet", "Network", "TwoLayerNet"]
+__all__ = ["MultiLayerNet", "Network", "SimpleConvNet", "TwoLayerNet"]

@@ -1,0 +1,237 @@
+"""Convolution and pooling layers, through im2col: a convolution becomes one matrix product.
+
+Images are x: (N, C, H, W) (samples, channels, height, width). A window of FH x FW
+pixels slides over the (zero-padded) image in steps of ``stride``; it fits
+
+    OH = (H + 2 pad - FH) // stride + 1   times down,   OW likewise across.
+
+When the stride does not tile the padded image exactly, the last rows or columns that
+no whole window covers are left out (the rule of the usual frameworks).
+
+``im2col`` copies every window into one column of a matrix, so that the convolution of
+all windows with all filters is a single matrix product; ``col2im`` adds the columns back
+into an image, which is the backward pass of that copy. Both loop over the FH x FW offsets
+within a window, copying one strided slab of all images at a time: FH * FW copies,
+whatever the image size.
+"""
+
+import numpy as np
+
+from .backend import get_array_module
+
+
+def conv_output_size(size, filter_size, stride, pad):
+    """How many windows of ``filter_size`` fit across ``size`` pixels padded by ``pad``."""
+    return (size + 2 * pad - filter_size) // stride + 1
+
+
+def check_images(x, channels=None, name="x"):
+    """x must be (N, C, H, W), with ``channels`` channels when given."""
+    if getattr(x, "ndim", None) != 4:
+        raise ValueError(f"{name} must be images (N, C, H, W), got shape "
+                         f"{getattr(x, 'shape', type(x).__name__)}")
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{name} must have {channels} channels (N, {channels}, H, W) to match "
+                         f"the filters, got shape {x.shape}")
+
+
+def check_window(x_shape, filter_h, filter_w, stride, pad):
+    """The window must fit in the padded image; returns (OH, OW)."""
+    height, width = x_shape[2] + 2 * pad, x_shape[3] + 2 * pad
+    if filter_h > height or filter_w > width:
+        raise ValueError(f"a {filter_h} x {filter_w} window does not fit in images of shape "
+                         f"{tuple(x_shape)} padded by {pad} ({height} x {width})")
+    return (conv_output_size(x_shape[2], filter_h, stride, pad),
+            conv_output_size(x_shape[3], filter_w, stride, pad))
+
+
+def check_geometry(stride, pad):
+    for name, value, least in (("stride", stride, 1), ("pad", pad, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+                or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+
+
+def im2col(x, filter_h, filter_w, stride=1, pad=0):
+    """Every window of x as a column: x: (N, C, H, W) -> col: (C * FH * FW, N * OH * OW).
+
+    Column (n, oh, ow) holds the window whose top-left corner is at (oh * stride,
+    ow * stride) of image n (padded), channel by channel; row (c, i, j) holds pixel (i, j)
+    of channel c of every window. The result has the dtype of x.
+    (The textbook's im2col returns the transpose, one window per row.)
+    """
+    xp = get_array_module(x)
+    n, c, _, _ = x.shape
+    out_h, out_w = check_window(x.shape, filter_h, filter_w, stride, pad)
+    image = xp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    image = image.transpose(1, 0, 2, 3)                # (C, N, H, W): channel-major
+    col = xp.empty((c, filter_h, filter_w, n, out_h, out_w), dtype=x.dtype)
+    for i in range(filter_h):
+        for j in range(filter_w):
+            # Offset (i, j) of every window at once: a strided slab of every image.
+            col[:, i, j] = image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
+    return col.reshape(c * filter_h * filter_w, n * out_h * out_w)
+
+
+def col2im(col, x_shape, filter_h, filter_w, stride=1, pad=0):
+    """The backward pass of im2col: add each column back where its window came from.
+
+    col: (C * FH * FW, N * OH * OW); returns (N, C, H, W). A pixel covered by several
+    windows receives the sum of their entries.
+    """
+    xp = get_array_module(col)
+    n, c, height, width = x_shape
+    out_h, out_w = check_window(x_shape, filter_h, filter_w, stride, pad)
+    col = col.reshape(c, filter_h, filter_w, n, out_h, out_w)
+    image = xp.zeros((c, n, height + 2 * pad, width + 2 * pad), dtype=col.dtype)
+    for i in range(filter_h):
+        for j in range(filter_w):
+            image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += col[:, i, j]
+    return image[:, :, pad:pad + height, pad:pad + width].transpose(1, 0, 2, 3)
+
+
+class Convolution:
+    """out[n, f] = sum over channels c and offsets (i, j) of W[f, c, i, j] x[n, c, . + i, . + j]
+    + b[f], for every window position: a cross-correlation, as in every framework.
+
+    W: (FN, C, FH, FW); b: (FN,); x: (N, C, H, W); out: (N, FN, OH, OW).
+    Through im2col: out = W_row col + b, with W_row: (FN, C FH FW) the filters as rows and
+    col: (C FH FW, N OH OW) the windows as columns.
+    Backward, with dout as a matrix (FN, N OH OW):
+    dW_row = dout col^T, db = sum of dout over its columns, dx = col2im(W_row^T dout).
+    ``compute_dx=False`` skips dx (backward returns None), for a network's first layer.
+    """
+
+    def __init__(self, W, b, stride=1, pad=0, compute_dx=True):
+        if getattr(W, "ndim", None) != 4:
+            raise ValueError(f"W must be filters (FN, C, FH, FW), got shape "
+                             f"{getattr(W, 'shape', W)}")
+        if getattr(b, "shape", None) != (W.shape[0],):
+            raise ValueError(f"b must have shape ({W.shape[0]},) to match W {W.shape}, "
+                             f"got {getattr(b, 'shape', b)}")
+        check_geometry(stride, pad)
+        self.W, self.b = W, b
+        self.stride, self.pad = stride, pad
+        self.compute_dx = compute_dx
+        self.dW = self.db = None
+        self.col = self.x_shape = None
+
+    def forward(self, x):
+        check_images(x, self.W.shape[1])
+        xp = get_array_module(x)
+        filters, _, filter_h, filter_w = self.W.shape
+        n = x.shape[0]
+        out_h, out_w = check_window(x.shape, filter_h, filter_w, self.stride, self.pad)
+        self.x_shape = x.shape
+        self.col = im2col(x, filter_h, filter_w, self.stride, self.pad)
+        out = self.W.reshape(filters, -1) @ self.col + self.b[:, None]   # (FN, N OH OW)
+        # (FN, N, OH, OW) -> (N, FN, OH, OW), copied into that order: the layers after
+        # this one run several times faster on a contiguous array.
+        return xp.ascontiguousarray(out.reshape(filters, n, out_h, out_w).transpose(1, 0, 2, 3))
+
+    def backward(self, dout):
+        filters, _, filter_h, filter_w = self.W.shape
+        dout = dout.transpose(1, 0, 2, 3).reshape(filters, -1)   # (FN, N OH OW)
+        self.db = dout.sum(axis=1)
+        self.dW = (dout @ self.col.T).reshape(self.W.shape)
+        if not self.compute_dx:
+            return None
+        dcol = self.W.reshape(filters, -1).T @ dout
+        return col2im(dcol, self.x_shape, filter_h, filter_w, self.stride, self.pad)
+
+
+class Pooling:
+    """Max pooling: out[n, c, oh, ow] = the largest x in the window at (oh, ow).
+
+    x: (N, C, H, W) -> (N, C, OH, OW); the stride defaults to the window size, and
+    ``pad`` adds zeros. Like im2col, a loop over the PH x PW offsets within a window:
+    offset (i, j) of every window at once is one strided slab of x.
+    Backward: each window's dout goes to the pixel that held its maximum; where several
+    pixels tie, to the first of them in reading order (as the usual frameworks do).
+    """
+
+    def __init__(self, pool_h, pool_w, stride=None, pad=0):
+        stride = pool_h if stride is None else stride
+        check_geometry(stride, pad)
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+        self.x_shape = self.argmax = None
+
+    def forward(self, x):
+        check_images(x)
+        xp = get_array_module(x)
+        self.x_shape = x.shape
+        slabs = window_slabs(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        out = slabs[0].copy()
+        self.argmax = xp.zeros(out.shape, dtype=xp.int8)   # which offset holds the maximum
+        for offset, slab in enumerate(slabs[1:], start=1):
+            larger = slab > out            # strictly: on a tie the first offset stays
+            self.argmax = xp.where(larger, offset, self.argmax).astype(xp.int8)
+            xp.maximum(out, slab, out=out)
+        return out
+
+    def backward(self, dout):
+        slabs = []
+        for offset in range(self.pool_h * self.pool_w):
+            slabs.append(dout * (self.argmax == offset))
+        return add_slabs(slabs, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
+
+
+class AveragePooling:
+    """Average pooling: out[n, c, oh, ow] = the mean of x over the window at (oh, ow).
+
+    x: (N, C, H, W) -> (N, C, OH, OW); the stride defaults to the window size.
+    Backward: each pixel of a window receives dout / (PH PW) from it.
+    """
+
+    def __init__(self, pool_h, pool_w, stride=None, pad=0):
+        stride = pool_h if stride is None else stride
+        check_geometry(stride, pad)
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+        self.x_shape = None
+
+    def forward(self, x):
+        check_images(x)
+        self.x_shape = x.shape
+        slabs = window_slabs(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        return sum(slabs[1:], slabs[0]) / len(slabs)
+
+    def backward(self, dout):
+        share = dout / (self.pool_h * self.pool_w)
+        slabs = [share] * (self.pool_h * self.pool_w)
+        return add_slabs(slabs, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
+
+
+def window_slabs(x, pool_h, pool_w, stride, pad):
+    """For each offset (i, j) within a window, in reading order, the (N, C, OH, OW) slab of
+    the pixels at that offset in every window (views of x, no copies when pad is 0)."""
+    xp = get_array_module(x)
+    out_h, out_w = check_window(x.shape, pool_h, pool_w, stride, pad)
+    image = xp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    return [image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
+            for i in range(pool_h) for j in range(pool_w)]
+
+
+def add_slabs(slabs, x_shape, pool_h, pool_w, stride, pad):
+    """The backward pass of window_slabs: add each slab back at its offset; (N, C, H, W)."""
+    xp = get_array_module(slabs[0])
+    n, c, height, width = x_shape
+    out_h, out_w = slabs[0].shape[2:]
+    image = xp.zeros((n, c, height + 2 * pad, width + 2 * pad), dtype=slabs[0].dtype)
+    offsets = [(i, j) for i in range(pool_h) for j in range(pool_w)]
+    for (i, j), slab in zip(offsets, slabs):
+        image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += slab
+    return image[:, :, pad:pad + height, pad:pad + width]
+
+
+class Flatten:
+    """out = x reshaped to (N, D): the bridge from images to fully connected layers."""
+
+    def __init__(self):
+        self.x_shape = None
+
+    def forward(self, x):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        return dout.reshape(self.x_shape)
