@@ -10,7 +10,8 @@ those import lines to this module and the scripts of chapters 4 to 6 run on nnnu
     from common.multi_layer_net_extend import ...       ->  from nnnumpy.book import ...
     from common.optimizer import SGD, Adam              ->  from nnnumpy.book import ...
     from common.trainer import Trainer                  ->  from nnnumpy.book import Trainer
-    from common.util import smooth_curve                ->  from nnnumpy.book import ...
+    from common.util import smooth_curve, im2col        ->  from nnnumpy.book import ...
+    from simple_convnet import SimpleConvNet (ch07)     ->  from nnnumpy.book import ...
 
 Nothing here is new mathematics. Each name is nnnumpy's own function or class, or a
 small subclass that accepts the book's spelling of an argument (``mini_batch_size``,
@@ -21,7 +22,8 @@ difference from the book's code and why.
 
 import numpy as np
 
-from . import layers, networks, trainer
+from . import conv, layers, networks, trainer
+from .conv import Convolution, Pooling
 from .datasets.mnist import load_mnist
 from .functions import (
     cross_entropy_error,
@@ -45,7 +47,7 @@ __all__ = [
     "numerical_diff", "numerical_gradient", "Affine", "Relu", "Sigmoid", "SoftmaxWithLoss",
     "Dropout", "BatchNormalization", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop",
     "Adam", "TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend", "Trainer", "smooth_curve",
-    "shuffle_dataset",
+    "shuffle_dataset", "Convolution", "Pooling", "SimpleConvNet", "im2col", "col2im",
 ]
 
 # The book's batch norm divides by sqrt(var + 1e-6); nnnumpy's default eps is 1e-5.
@@ -127,6 +129,15 @@ class MultiLayerNetExtend(networks.MultiLayerNet):
         return super().loss(x, t, train_flg)
 
 
+class SimpleConvNet(networks.SimpleConvNet):
+    """nnnumpy's SimpleConvNet (the book's chapter 7 network) in float64."""
+
+    def __init__(self, input_dim=(1, 28, 28), conv_param=None, hidden_size=100, output_size=10,
+                 weight_init_std=0.01, dtype=np.float64, seed=None):
+        super().__init__(input_dim, conv_param, hidden_size, output_size,
+                         book_init(weight_init_std), dtype=dtype, seed=seed)
+
+
 # ------------------------------------------------------------------------------ trainer
 class Trainer(trainer.Trainer):
     """nnnumpy's Trainer with the book's arguments, ``train()`` and result lists.
@@ -188,3 +199,16 @@ def shuffle_dataset(x, t, seed=None):
                          f"and {t.shape[0]}")
     order = np.random.default_rng(seed).permutation(x.shape[0])
     return x[order], t[order]
+
+
+def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
+    """The book's layout, one window per row: (N * OH * OW, C * FH * FW).
+
+    nnnumpy's ``conv.im2col`` returns one window per column; this is its transpose (a view).
+    """
+    return conv.im2col(input_data, filter_h, filter_w, stride, pad).T
+
+
+def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+    """The backward pass of the book's im2col: col: (N * OH * OW, C * FH * FW) -> images."""
+    return conv.col2im(col.T, input_shape, filter_h, filter_w, stride, pad)

@@ -124,7 +124,8 @@ class Convolution:
         out_h, out_w = check_window(x.shape, filter_h, filter_w, self.stride, self.pad)
         self.x_shape = x.shape
         self.col = im2col(x, filter_h, filter_w, self.stride, self.pad)
-        out = self.W.reshape(filters, -1) @ self.col + self.b[:, None]   # (FN, N OH OW)
+        out = self.W.reshape(filters, -1) @ self.col                     # (FN, N OH OW)
+        out += self.b[:, None]
         # (FN, N, OH, OW) -> (N, FN, OH, OW), copied into that order: the layers after
         # this one run several times faster on a contiguous array.
         return xp.ascontiguousarray(out.reshape(filters, n, out_h, out_w).transpose(1, 0, 2, 3))
@@ -165,7 +166,7 @@ class Pooling:
         self.argmax = xp.zeros(out.shape, dtype=xp.int8)   # which offset holds the maximum
         for offset, slab in enumerate(slabs[1:], start=1):
             larger = slab > out            # strictly: on a tie the first offset stays
-            self.argmax = xp.where(larger, offset, self.argmax).astype(xp.int8)
+            self.argmax = xp.where(larger, xp.int8(offset), self.argmax)
             xp.maximum(out, slab, out=out)
         return out
 

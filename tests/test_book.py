@@ -203,3 +203,19 @@ def test_batch_norm_learns_from_tiny_initial_weights_as_in_the_book():
             optimizer.update(net.params, net.gradient(x[batch], t[batch]))
         accuracies[use_batchnorm] = net.accuracy(x, t)
     assert accuracies[True] > 0.3 and accuracies[False] < 0.15, accuracies
+
+
+def test_the_books_im2col_layout_is_one_window_per_row():
+    x = np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4)
+    col = book.im2col(x, 2, 2, stride=2)
+    assert col.shape == (2 * 2 * 2, 3 * 2 * 2)
+    # row (n=1, oh=0, ow=1): channel 0's window at rows 0-1, columns 2-3 of image 1
+    np.testing.assert_array_equal(col[1 * 4 + 0 * 2 + 1, :4], x[1, 0, 0:2, 2:4].ravel())
+    np.testing.assert_array_equal(book.col2im(col, x.shape, 2, 2, stride=2), x)
+
+
+def test_the_books_convnet_is_float64_with_its_initialisation():
+    net = book.SimpleConvNet()
+    assert net.params["W1"].dtype == np.float64
+    assert net.params["W2"].std() == pytest.approx(0.01, rel=0.05)
+    assert isinstance(net.layers["Conv1"], book.Convolution)
