@@ -148,13 +148,13 @@ def bound_step(x, t):
 
     def f32(*shape):
         return rng.standard_normal(shape).astype(np.float32)
-    W1, col, dconv = f32(30, 25), f32(25, BATCH * 576), f32(30, BATCH * 576)
+    W1, col, dconv = f32(30, 25), f32(BATCH, 25, 576), f32(BATCH, 30, 576)
     flat, W2, dh = f32(BATCH, 4320), f32(4320, 100), f32(BATCH, 100)
     W3, dscores = f32(100, 10), f32(BATCH, 10)
 
     def step(i):
-        W1 @ col                 # conv forward
-        dconv @ col.T            # conv dW
+        W1 @ col                 # conv forward, one product per image
+        dconv @ col.transpose(0, 2, 1)   # conv dW, per image (before the sum over images)
         flat @ W2                # Affine1 forward
         flat.T @ dh              # Affine1 dW
         dh @ W2.T                # Affine1 dx

@@ -204,11 +204,14 @@ def shuffle_dataset(x, t, seed=None):
 def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
     """The book's layout, one window per row: (N * OH * OW, C * FH * FW).
 
-    nnnumpy's ``conv.im2col`` returns one window per column; this is its transpose (a view).
+    nnnumpy's ``conv.im2col`` returns one matrix per image, (N, C * FH * FW, OH * OW),
+    one window per column; this is each matrix transposed, stacked into one.
     """
-    return conv.im2col(input_data, filter_h, filter_w, stride, pad).T
+    col = conv.im2col(input_data, filter_h, filter_w, stride, pad)
+    return col.transpose(0, 2, 1).reshape(-1, col.shape[1])
 
 
 def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     """The backward pass of the book's im2col: col: (N * OH * OW, C * FH * FW) -> images."""
-    return conv.col2im(col.T, input_shape, filter_h, filter_w, stride, pad)
+    per_image = col.reshape(input_shape[0], -1, col.shape[1]).transpose(0, 2, 1)
+    return conv.col2im(per_image, input_shape, filter_h, filter_w, stride, pad)

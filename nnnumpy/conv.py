@@ -53,41 +53,40 @@ def check_geometry(stride, pad):
 
 
 def im2col(x, filter_h, filter_w, stride=1, pad=0):
-    """Every window of x as a column: x: (N, C, H, W) -> col: (C * FH * FW, N * OH * OW).
+    """Every window of x as a column: x: (N, C, H, W) -> col: (N, C * FH * FW, OH * OW).
 
-    Column (n, oh, ow) holds the window whose top-left corner is at (oh * stride,
-    ow * stride) of image n (padded), channel by channel; row (c, i, j) holds pixel (i, j)
-    of channel c of every window. The result has the dtype of x.
-    (The textbook's im2col returns the transpose, one window per row.)
+    col[n] is a matrix for image n: its column (oh, ow) holds the window whose top-left
+    corner is at (oh * stride, ow * stride) of the (padded) image, channel by channel;
+    its row (c, i, j) holds pixel (i, j) of channel c of every window. The result has
+    the dtype of x. (The textbook's im2col returns one window per row of one matrix for
+    all images: (N * OH * OW, C * FH * FW).)
     """
     xp = get_array_module(x)
     n, c, _, _ = x.shape
     out_h, out_w = check_window(x.shape, filter_h, filter_w, stride, pad)
-    image = xp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
-    image = image.transpose(1, 0, 2, 3)                # (C, N, H, W): channel-major
-    col = xp.empty((c, filter_h, filter_w, n, out_h, out_w), dtype=x.dtype)
+    image = pad_images(x, pad)
+    col = xp.empty((n, c, filter_h, filter_w, out_h, out_w), dtype=x.dtype)
     for i in range(filter_h):
         for j in range(filter_w):
             # Offset (i, j) of every window at once: a strided slab of every image.
-            col[:, i, j] = image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
-    return col.reshape(c * filter_h * filter_w, n * out_h * out_w)
+            col[:, :, i, j] = image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
+    return col.reshape(n, c * filter_h * filter_w, out_h * out_w)
 
 
 def col2im(col, x_shape, filter_h, filter_w, stride=1, pad=0):
     """The backward pass of im2col: add each column back where its window came from.
 
-    col: (C * FH * FW, N * OH * OW); returns (N, C, H, W). A pixel covered by several
+    col: (N, C * FH * FW, OH * OW); returns (N, C, H, W). A pixel covered by several
     windows receives the sum of their entries.
     """
-    xp = get_array_module(col)
-    n, c, height, width = x_shape
+    n, c, _, _ = x_shape
     out_h, out_w = check_window(x_shape, filter_h, filter_w, stride, pad)
-    col = col.reshape(c, filter_h, filter_w, n, out_h, out_w)
-    image = xp.zeros((c, n, height + 2 * pad, width + 2 * pad), dtype=col.dtype)
+    col = col.reshape(n, c, filter_h, filter_w, out_h, out_w)
+    image = padded_zeros(x_shape, pad, col)
     for i in range(filter_h):
         for j in range(filter_w):
-            image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += col[:, i, j]
-    return image[:, :, pad:pad + height, pad:pad + width].transpose(1, 0, 2, 3)
+            image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += col[:, :, i, j]
+    return unpad_images(image, pad)
 
 
 class Convolution:
@@ -95,10 +94,12 @@ class Convolution:
     + b[f], for every window position: a cross-correlation, as in every framework.
 
     W: (FN, C, FH, FW); b: (FN,); x: (N, C, H, W); out: (N, FN, OH, OW).
-    Through im2col: out = W_row col + b, with W_row: (FN, C FH FW) the filters as rows and
-    col: (C FH FW, N OH OW) the windows as columns.
-    Backward, with dout as a matrix (FN, N OH OW):
-    dW_row = dout col^T, db = sum of dout over its columns, dx = col2im(W_row^T dout).
+    Through im2col, one matrix product per image n: out[n] = W_row col[n] + b, with
+    W_row: (FN, C FH FW) the filters as rows and col[n]: (C FH FW, OH OW) the windows of
+    image n as columns (``W_row @ col`` multiplies every col[n] at once).
+    Backward, with dout[n] as a matrix (FN, OH OW):
+    dW_row = sum over n of dout[n] col[n]^T, db = sum of dout over n and the pixels,
+    dx = col2im(W_row^T dout[n] for every n).
     ``compute_dx=False`` skips dx (backward returns None), for a network's first layer.
     """
 
@@ -118,26 +119,23 @@ class Convolution:
 
     def forward(self, x):
         check_images(x, self.W.shape[1])
-        xp = get_array_module(x)
         filters, _, filter_h, filter_w = self.W.shape
         n = x.shape[0]
         out_h, out_w = check_window(x.shape, filter_h, filter_w, self.stride, self.pad)
         self.x_shape = x.shape
-        self.col = im2col(x, filter_h, filter_w, self.stride, self.pad)
-        out = self.W.reshape(filters, -1) @ self.col                     # (FN, N OH OW)
+        self.col = im2col(x, filter_h, filter_w, self.stride, self.pad)   # (N, C FH FW, OH OW)
+        out = self.W.reshape(filters, -1) @ self.col                       # (N, FN, OH OW)
         out += self.b[:, None]
-        # (FN, N, OH, OW) -> (N, FN, OH, OW), copied into that order: the layers after
-        # this one run several times faster on a contiguous array.
-        return xp.ascontiguousarray(out.reshape(filters, n, out_h, out_w).transpose(1, 0, 2, 3))
+        return out.reshape(n, filters, out_h, out_w)
 
     def backward(self, dout):
         filters, _, filter_h, filter_w = self.W.shape
-        dout = dout.transpose(1, 0, 2, 3).reshape(filters, -1)   # (FN, N OH OW)
-        self.db = dout.sum(axis=1)
-        self.dW = (dout @ self.col.T).reshape(self.W.shape)
+        dout = dout.reshape(dout.shape[0], filters, -1)                     # (N, FN, OH OW)
+        self.db = dout.sum(axis=(0, 2))
+        self.dW = (dout @ self.col.transpose(0, 2, 1)).sum(axis=0).reshape(self.W.shape)
         if not self.compute_dx:
             return None
-        dcol = self.W.reshape(filters, -1).T @ dout
+        dcol = self.W.reshape(filters, -1).T @ dout                        # (N, C FH FW, OH OW)
         return col2im(dcol, self.x_shape, filter_h, filter_w, self.stride, self.pad)
 
 
@@ -152,6 +150,7 @@ class Pooling:
     """
 
     def __init__(self, pool_h, pool_w, stride=None, pad=0):
+        check_pool_size(pool_h, pool_w)
         stride = pool_h if stride is None else stride
         check_geometry(stride, pad)
         self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
@@ -160,21 +159,32 @@ class Pooling:
     def forward(self, x):
         check_images(x)
         xp = get_array_module(x)
+        check_window(x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
         self.x_shape = x.shape
-        slabs = window_slabs(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        slabs = window_slabs(pad_images(x, self.pad), self.pool_h, self.pool_w, self.stride)
         out = slabs[0].copy()
-        self.argmax = xp.zeros(out.shape, dtype=xp.int8)   # which offset holds the maximum
+        # argmax: which offset holds each window's maximum (int8 names offsets 0..127).
+        offset_type = xp.int8 if len(slabs) <= 128 else xp.int32
+        self.argmax = xp.zeros(out.shape, dtype=offset_type)
         for offset, slab in enumerate(slabs[1:], start=1):
             larger = slab > out            # strictly: on a tie the first offset stays
-            self.argmax = xp.where(larger, xp.int8(offset), self.argmax)
+            # argmax = offset where larger, else unchanged. Offsets only grow, so that is
+            # a maximum (several times faster than xp.where).
+            xp.maximum(self.argmax, larger * offset_type(offset), out=self.argmax)
             xp.maximum(out, slab, out=out)
         return out
 
     def backward(self, dout):
-        slabs = []
-        for offset in range(self.pool_h * self.pool_w):
-            slabs.append(dout * (self.argmax == offset))
-        return add_slabs(slabs, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
+        dx = padded_zeros(self.x_shape, self.pad, dout)
+        slabs = window_slabs(dx, self.pool_h, self.pool_w, self.stride)   # views of dx
+        overlapping = self.stride < max(self.pool_h, self.pool_w)
+        xp = get_array_module(dout)
+        for offset, slab in enumerate(slabs):
+            if overlapping:          # a pixel in several windows sums what they send it
+                slab += dout * (self.argmax == offset)
+            else:                    # a pixel is in one window at most: write in place
+                xp.multiply(dout, self.argmax == offset, out=slab)
+        return unpad_images(dx, self.pad)
 
 
 class AveragePooling:
@@ -185,6 +195,7 @@ class AveragePooling:
     """
 
     def __init__(self, pool_h, pool_w, stride=None, pad=0):
+        check_pool_size(pool_h, pool_w)
         stride = pool_h if stride is None else stride
         check_geometry(stride, pad)
         self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
@@ -192,36 +203,51 @@ class AveragePooling:
 
     def forward(self, x):
         check_images(x)
+        check_window(x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
         self.x_shape = x.shape
-        slabs = window_slabs(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        slabs = window_slabs(pad_images(x, self.pad), self.pool_h, self.pool_w, self.stride)
         return sum(slabs[1:], slabs[0]) / len(slabs)
 
     def backward(self, dout):
         share = dout / (self.pool_h * self.pool_w)
-        slabs = [share] * (self.pool_h * self.pool_w)
-        return add_slabs(slabs, self.x_shape, self.pool_h, self.pool_w, self.stride, self.pad)
+        dx = padded_zeros(self.x_shape, self.pad, dout)
+        for slab in window_slabs(dx, self.pool_h, self.pool_w, self.stride):   # views of dx
+            slab += share
+        return unpad_images(dx, self.pad)
 
 
-def window_slabs(x, pool_h, pool_w, stride, pad):
+def check_pool_size(pool_h, pool_w):
+    for name, value in (("pool_h", pool_h), ("pool_w", pool_w)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+
+
+def pad_images(x, pad):
+    """x: (N, C, H, W) with ``pad`` zeros on every side: (N, C, H + 2 pad, W + 2 pad)."""
+    if not pad:
+        return x
+    return get_array_module(x).pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+
+
+def padded_zeros(x_shape, pad, like):
+    """Zeros of shape x_shape padded by ``pad``, in the dtype and on the device of ``like``."""
+    n, c, height, width = x_shape
+    return get_array_module(like).zeros((n, c, height + 2 * pad, width + 2 * pad),
+                                        dtype=like.dtype)
+
+
+def unpad_images(image, pad):
+    """The inner part of a padded image: the inverse of pad_images."""
+    return image[:, :, pad:image.shape[2] - pad, pad:image.shape[3] - pad]
+
+
+def window_slabs(image, pool_h, pool_w, stride):
     """For each offset (i, j) within a window, in reading order, the (N, C, OH, OW) slab of
-    the pixels at that offset in every window (views of x, no copies when pad is 0)."""
-    xp = get_array_module(x)
-    out_h, out_w = check_window(x.shape, pool_h, pool_w, stride, pad)
-    image = xp.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    the pixels at that offset in every window: views of ``image`` (already padded)."""
+    out_h = conv_output_size(image.shape[2], pool_h, stride, 0)
+    out_w = conv_output_size(image.shape[3], pool_w, stride, 0)
     return [image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride]
             for i in range(pool_h) for j in range(pool_w)]
-
-
-def add_slabs(slabs, x_shape, pool_h, pool_w, stride, pad):
-    """The backward pass of window_slabs: add each slab back at its offset; (N, C, H, W)."""
-    xp = get_array_module(slabs[0])
-    n, c, height, width = x_shape
-    out_h, out_w = slabs[0].shape[2:]
-    image = xp.zeros((n, c, height + 2 * pad, width + 2 * pad), dtype=slabs[0].dtype)
-    offsets = [(i, j) for i in range(pool_h) for j in range(pool_w)]
-    for (i, j), slab in zip(offsets, slabs):
-        image[:, :, i:i + stride * out_h:stride, j:j + stride * out_w:stride] += slab
-    return image[:, :, pad:pad + height, pad:pad + width]
 
 
 class Flatten:

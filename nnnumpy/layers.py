@@ -83,7 +83,7 @@ class ReLU:
 
     def forward(self, x):
         self.mask = x > 0
-        return x * self.mask
+        return get_array_module(x).maximum(x, 0)
 
     def backward(self, dout):
         return dout * self.mask

@@ -35,10 +35,11 @@ def conv_reference(x, W, b, stride, pad, dout):
     return out, dxp[:, :, pad:pad + height, pad:pad + width], dW, db
 
 
-def pool_reference(x, size, stride, dout, kind):
+def pool_reference(x, size, stride, pad, dout, kind):
     """out and dx of max or average pooling, by loops; max ties go to the first pixel."""
     n, c, height, width = x.shape
-    out_h, out_w = (height - size) // stride + 1, (width - size) // stride + 1
+    out_h, out_w = (height + 2 * pad - size) // stride + 1, (width + 2 * pad - size) // stride + 1
+    x = padded(x, pad)
     out, dx = np.zeros((n, c, out_h, out_w)), np.zeros_like(x)
     for s in range(n):
         for ch in range(c):
@@ -54,7 +55,7 @@ def pool_reference(x, size, stride, dout, kind):
                     else:
                         out[s, ch, i, j] = window.mean()
                         dx[s, ch, rows, cols] += dout[s, ch, i, j] / size ** 2
-    return out, dx
+    return out, dx[:, :, pad:pad + height, pad:pad + width]
 
 
 GEOMETRIES = [(1, 0), (1, 1), (2, 0), (2, 1), (3, 2)]
@@ -86,27 +87,39 @@ def test_convolution_gradients_match_numerical(stride, pad, rng):
 
 
 def distinct_values(rng, shape):
-    """Values at least 0.01 apart in random order: no window has a tie, and no nudge of
-    h = 1e-5 changes which pixel holds a window's maximum."""
-    return rng.permutation(int(np.prod(shape))).reshape(shape) * 0.01
+    """Values 0.01 apart in random order, half of them negative, none within 0.005 of the
+    padding's zeros: no window has a tie, and no nudge of h = 1e-5 changes which pixel
+    holds a window's maximum."""
+    count = int(np.prod(shape))
+    return (rng.permutation(count).reshape(shape) - count // 2) * 0.01 + 0.005
 
 
-@pytest.mark.parametrize("size, stride", [(2, 2), (3, 1), (2, 1), (3, 2)])
+@pytest.mark.parametrize("size, stride, pad", [(2, 2, 0), (3, 1, 0), (2, 1, 0), (3, 2, 0),
+                                               (2, 2, 1), (3, 2, 1)])
 @pytest.mark.parametrize("kind, make", [("max", Pooling), ("average", AveragePooling)])
-def test_pooling_equals_the_loop_reference_and_numerical_gradients(size, stride, kind, make,
-                                                                   rng):
+def test_pooling_equals_the_loop_reference_and_numerical_gradients(size, stride, pad, kind,
+                                                                   make, rng):
     x = distinct_values(rng, (2, 3, 7, 6))
-    layer = make(size, size, stride=stride)
+    layer = make(size, size, stride=stride, pad=pad)
     out = layer.forward(x)
     dout = rng.standard_normal(out.shape)
-    expected_out, expected_dx = pool_reference(x, size, stride, dout, kind)
+    expected_out, expected_dx = pool_reference(x, size, stride, pad, dout, kind)
     np.testing.assert_allclose(out, expected_out, rtol=1e-12)
     np.testing.assert_allclose(layer.backward(dout), expected_dx, rtol=1e-12, atol=1e-12)
     # Pooling is linear between kinks, and every kink is at least 0.005 away (values 0.01
     # apart): central differences are exact there for any step below that, and a step of
     # 1e-3 makes their rounding error (about 1e-16 |f| / h) 100 times smaller than 1e-5.
-    report = check_layer(make(size, size, stride=stride), x, h=1e-3)
+    report = check_layer(make(size, size, stride=stride, pad=pad), x, h=1e-3)
     assert report.worst < LAYER_BOUND, str(report)
+
+
+def test_max_pooling_over_windows_of_more_than_127_pixels(rng):
+    """144 offsets: more than an int8 can name."""
+    x = distinct_values(rng, (2, 1, 12, 12))
+    layer = Pooling(12, 12)
+    np.testing.assert_array_equal(layer.forward(x)[:, 0, 0, 0], x.max(axis=(1, 2, 3)))
+    dx = layer.backward(np.ones((2, 1, 1, 1)))
+    np.testing.assert_array_equal(dx, x == x.max(axis=(1, 2, 3), keepdims=True))
 
 
 def test_max_pooling_ties_go_to_the_first_pixel():
@@ -121,7 +134,7 @@ def test_max_pooling_ties_go_to_the_first_pixel():
 def test_im2col_keeps_the_dtype_and_col2im_is_its_adjoint(rng):
     x = rng.standard_normal((2, 3, 6, 5)).astype(np.float32)
     col = im2col(x, 3, 2, stride=2, pad=1)
-    assert col.dtype == np.float32 and col.shape == (3 * 3 * 2, 2 * 3 * 3)
+    assert col.dtype == np.float32 and col.shape == (2, 3 * 3 * 2, 3 * 3)
     # <im2col(x), c> = <x, col2im(c)> for any c: col2im is the transpose of im2col.
     c = rng.standard_normal(col.shape).astype(np.float32)
     back = col2im(c, x.shape, 3, 2, stride=2, pad=1)
@@ -165,6 +178,8 @@ def test_bad_shapes_are_value_errors_naming_them(make, x_shape, message):
     (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(3)), r"b must have shape \(2,\)"),
     (lambda: Convolution(np.zeros((2, 1, 3, 3)), np.zeros(2), stride=0), "stride must be"),
     (lambda: Pooling(2, 2, pad=-1), "pad must be an integer >= 0"),
+    (lambda: Pooling(0, 2), "pool_h must be an integer >= 1, got 0"),
+    (lambda: AveragePooling(2, 2.5), "pool_w must be an integer >= 1, got 2.5"),
 ])
 def test_bad_settings_are_value_errors(make, message):
     with pytest.raises(ValueError, match=message):
