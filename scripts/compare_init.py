@@ -3,9 +3,10 @@
     python scripts/compare_init.py --plot init.png
 
 Left: histograms of the activations of each of five hidden layers (100 units each)
-for 1000 random inputs. With std 0.01 they shrink towards 0 layer after layer, so
-the gradients vanish too; Xavier keeps sigmoid and tanh layers spread out, He keeps
-ReLU layers spread out. Right: the training loss of the same 5-layer net on MNIST.
+for 1000 random inputs, their magnitudes on one shared logarithmic axis. With std
+0.01 they shrink towards 0 layer after layer, so the gradients vanish too; Xavier
+keeps sigmoid and tanh layers spread out, He keeps ReLU layers spread out. Right: the
+training loss of the same 5-layer net on MNIST.
 """
 
 import argparse
@@ -81,19 +82,35 @@ def main(argv=None):
 
 
 def plot(path, activations, histories, activation):
+    """Left: histograms of |activation| on one shared logarithmic axis, so that std 0.01's
+    shrinking (to ~1e-5 by layer 5 with ReLU) is seen, not hidden in tick labels; ReLU's
+    exact zeros cannot sit on a log axis and are counted in each panel instead.
+    Right: the training loss."""
     from nnnumpy.plotting import moving_average, new_figure, save_figure
 
     figure = new_figure(15, 7)
     grid = figure.add_gridspec(len(INITS), len(HIDDEN) + 2)
+    bins = np.logspace(-9, 2, 45)
+    shared = None
     for row, (label, outputs) in enumerate(activations.items()):
         for column, values in enumerate(outputs):
-            axes = figure.add_subplot(grid[row, column])
-            axes.hist(values.ravel(), bins=30, color=f"C{row}")
+            axes = figure.add_subplot(grid[row, column], sharex=shared)
+            if shared is None:
+                shared = axes
+            magnitudes = np.abs(values.ravel())
+            nonzero = np.clip(magnitudes[magnitudes > 0], bins[0], bins[-1])
+            axes.hist(nonzero, bins=bins, color=f"C{row}")
+            axes.set_xscale("log")
+            axes.set_xticks([1e-8, 1e-4, 1])
             axes.set_yticks([])
+            axes.text(0.03, 0.85, f"{np.mean(magnitudes == 0):.0%} zero",
+                      transform=axes.transAxes, fontsize=8)
             if row == 0:
                 axes.set_title(f"layer {column + 1}")
             if column == 0:
                 axes.set_ylabel(label)
+            if row == len(INITS) - 1:
+                axes.set_xlabel("|activation|")
     loss_axes = figure.add_subplot(grid[:, len(HIDDEN):])
     for row, (label, history) in enumerate(histories.items()):
         loss_axes.plot(moving_average(history["loss"], 20), color=f"C{row}", label=label)
@@ -101,8 +118,8 @@ def plot(path, activations, histories, activation):
     loss_axes.set_ylabel("training loss (moving average of 20)")
     loss_axes.set_yscale("log")
     loss_axes.legend()
-    figure.suptitle(f"Initial {activation} activations of a 5-layer net (left), "
-                    "training on MNIST with SGD (right)")
+    figure.suptitle(f"Initial {activation} activations of a 5-layer net, |value| on one log "
+                    "scale (left); training on MNIST with SGD (right)")
     save_figure(figure, path)
 
 

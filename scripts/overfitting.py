@@ -6,7 +6,14 @@ A 7-layer network (six hidden layers of 100) trained on only 300 MNIST images
 learns them by heart: training accuracy reaches 1.0 while test accuracy stalls.
 Weight decay and dropout narrow the gap by constraining the network; data
 augmentation (each image moved by up to two pixels, anew at every step) narrows it
-by never showing the network quite the same image twice.
+by never showing the network quite the same image twice. The script ends by saying,
+for each cure, how much it narrowed the gap and what it did to test accuracy.
+
+The settings are chosen so that no cure costs test accuracy. Dropout slows learning
+(each step trains a thinned network), so the demo trains for 400 epochs: at 200 the
+dropout net is still catching up. Stronger weight decay (0.1) narrows the gap more,
+but by holding training accuracy down to about 0.91, and test accuracy falls with
+it (0.71-0.72 against 0.75-0.77 without, seeds 0 and 1).
 """
 
 import argparse
@@ -30,9 +37,10 @@ from nnnumpy.trainer import Trainer
 
 # label: (MultiLayerNet options, largest random shift of the training images in pixels)
 SETTINGS = {"no regularisation": ({}, 0),
-            "weight decay 0.1": ({"weight_decay_lambda": 0.1}, 0),
-            "dropout 0.2": ({"use_dropout": True, "dropout_ratio": 0.2}, 0),
+            "weight decay 0.03": ({"weight_decay_lambda": 0.03}, 0),
+            "dropout 0.1": ({"use_dropout": True, "dropout_ratio": 0.1}, 0),
             "shifted images (2 px)": ({}, 2)}
+BASELINE = "no regularisation"
 
 
 def main(argv=None):
@@ -40,7 +48,7 @@ def main(argv=None):
                                      formatter_class=HelpFormatter)
     parser.add_argument("--train-size", type=positive_int, default=300,
                         help="training images used (the first N)")
-    parser.add_argument("--epochs", type=positive_int, default=200, help="training epochs")
+    parser.add_argument("--epochs", type=positive_int, default=400, help="training epochs")
     add_common_arguments(parser)
     args = parser.parse_args(argv)
     check_output("--plot", args.plot, figure_formats())
@@ -60,10 +68,30 @@ def main(argv=None):
         train, test = history["train_acc"][-1], history["test_acc"][-1]
         tqdm.write(f"{label:<22} {train:>9.4f} {test:>9.4f} {train - test:>7.4f}")
     bar.close()
+    print(verdict(histories))
     if args.plot:
         plot(args.plot, histories, args.train_size)
         print(f"plot: {args.plot}")
     return 0
+
+
+def verdict(histories):
+    """What each cure did, against no regularisation: the gap and the test accuracy."""
+    def final(label):
+        history = histories[label]
+        return history["train_acc"][-1], history["test_acc"][-1]
+
+    base_train, base_test = final(BASELINE)
+    lines = [f"against {BASELINE} (gap {base_train - base_test:.4f}, "
+             f"test accuracy {base_test:.4f}):"]
+    for label in histories:
+        if label == BASELINE:
+            continue
+        train, test = final(label)
+        narrowed = (base_train - base_test) - (train - test)
+        lines.append(f"  {label}: gap {'narrowed' if narrowed > 0 else 'widened'} by "
+                     f"{abs(narrowed):.4f}, test accuracy {test - base_test:+.4f}")
+    return "\n".join(lines)
 
 
 def plot(path, histories, train_size):
@@ -75,7 +103,8 @@ def plot(path, histories, train_size):
         epochs = range(1, len(history["train_acc"]) + 1)
         axes.plot(epochs, history["train_acc"], label="train")
         axes.plot(epochs, history["test_acc"], label="test")
-        axes.set_title(label)
+        gap = history["train_acc"][-1] - history["test_acc"][-1]
+        axes.set_title(f"{label}: final gap {gap:.3f}")
         axes.set_xlabel("epoch")
         axes.grid(alpha=0.3)
         axes.legend()
