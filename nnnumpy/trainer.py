@@ -11,7 +11,7 @@ import math
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: in a notebook without ipywidgets, tqdm.auto warns
 
 from .backend import get_array_module, to_numpy
 from .checks import check_finite, check_labels

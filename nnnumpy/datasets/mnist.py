@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: in a notebook without ipywidgets, tqdm.auto warns
 
 from ..checks import check_labels
 from ..io import temporary_beside
