@@ -131,7 +131,7 @@ class Convolution:
     def backward(self, dout):
         filters, _, filter_h, filter_w = self.W.shape
         dout = dout.reshape(dout.shape[0], filters, -1)                     # (N, FN, OH OW)
-        self.db = dout.sum(axis=(0, 2))
+        self.db = dout.sum(axis=0).sum(axis=1)    # over the images, then the pixels
         self.dW = (dout @ self.col.transpose(0, 2, 1)).sum(axis=0).reshape(self.W.shape)
         if not self.compute_dx:
             return None
@@ -161,8 +161,11 @@ class Pooling:
         xp = get_array_module(x)
         check_window(x.shape, self.pool_h, self.pool_w, self.stride, self.pad)
         self.x_shape = x.shape
-        slabs = window_slabs(pad_images(x, self.pad), self.pool_h, self.pool_w, self.stride)
-        out = slabs[0].copy()
+        # Each slab copied once into contiguous memory: the comparisons below then read
+        # it at full speed (on a strided view NumPy's loops are several times slower).
+        slabs = [slab.copy() for slab in
+                 window_slabs(pad_images(x, self.pad), self.pool_h, self.pool_w, self.stride)]
+        out = slabs[0]
         # argmax: which offset holds each window's maximum (int8 names offsets 0..127).
         offset_type = xp.int8 if len(slabs) <= 128 else xp.int32
         self.argmax = xp.zeros(out.shape, dtype=offset_type)

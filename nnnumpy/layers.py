@@ -76,14 +76,19 @@ class Affine:
 
 
 class ReLU:
-    """out = max(0, x); dx = dout where x > 0, else 0. x: any shape."""
+    """out = max(0, x); dx = dout where x > 0, else 0. x: any shape.
+
+    ``mask`` is ReLU's derivative, 1 where x > 0 and 0 elsewhere, in the dtype of x:
+    out = x * mask and dx = dout * mask (a product of two float arrays is one of
+    NumPy's fastest loops; a float times a bool array converts as it goes).
+    """
 
     def __init__(self):
         self.mask = None
 
     def forward(self, x):
-        self.mask = x > 0
-        return get_array_module(x).maximum(x, 0)
+        self.mask = (x > 0).astype(x.dtype)
+        return x * self.mask
 
     def backward(self, dout):
         return dout * self.mask

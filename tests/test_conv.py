@@ -5,6 +5,7 @@ import pytest
 
 from nnnumpy.conv import AveragePooling, Convolution, Flatten, Pooling, col2im, im2col
 from nnnumpy.gradcheck import check_layer
+from nnnumpy.layers import ReLU
 
 LAYER_BOUND = 1e-7
 
@@ -157,6 +158,16 @@ def test_backward_never_modifies_dout(rng):
         kept = dout.copy()
         layer.backward(dout)
         np.testing.assert_array_equal(dout, kept)
+
+
+def test_forward_keeps_x_and_its_dtype(rng):
+    x = rng.standard_normal((2, 2, 6, 6)).astype(np.float32)
+    kept = x.copy()
+    for layer in (Convolution(rng.standard_normal((3, 2, 3, 3)).astype(np.float32),
+                              np.zeros(3, np.float32)),
+                  Pooling(2, 2), AveragePooling(2, 2), ReLU()):
+        assert layer.forward(x).dtype == np.float32, type(layer).__name__
+        np.testing.assert_array_equal(x, kept, err_msg=type(layer).__name__)
 
 
 @pytest.mark.parametrize("make, x_shape, message", [
