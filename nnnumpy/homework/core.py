@@ -1,0 +1,160 @@
+"""What every homework check shares: a result with points, its verdict, the grader's record.
+
+A check runs a student's function or class on seeded inputs, compares it with the
+package's own implementation (the reference), and returns a ``CheckResult``. When the
+answer is wrong it says *which* typical mistake it matches, with a hint, or else
+where the answer differs. ``report(result)`` prints the verdict and, when the
+grader set ``NNNUMPY_HOMEWORK_RESULTS`` to a file, appends the result to it as one
+JSON line, so a grader reads points without parsing printed text.
+"""
+
+import json
+import os
+import traceback
+
+import numpy as np
+
+RESULTS_ENV = "NNNUMPY_HOMEWORK_RESULTS"
+
+
+class CheckResult:
+    """The outcome of one check: points out of max_points, and why.
+
+    name: the part checked, e.g. 'affine_backward'.
+    mistake: the key of the typical mistake the answer matches, or None.
+    hint: one or two sentences that help the student find the mistake.
+    details: lines that say what differs and where.
+    """
+
+    def __init__(self, name, points, max_points, mistake=None, hint="", details=()):
+        if not 0 <= points <= max_points:
+            raise ValueError(f"points must be in [0, {max_points}], got {points}")
+        self.name = name
+        self.points = points
+        self.max_points = max_points
+        self.mistake = mistake
+        self.hint = hint
+        self.details = list(details)
+
+    @property
+    def passed(self):
+        return self.points == self.max_points
+
+    def __bool__(self):
+        return self.passed
+
+    def to_dict(self):
+        return {"check": self.name, "points": self.points, "max_points": self.max_points,
+                "passed": self.passed, "mistake": self.mistake, "hint": self.hint,
+                "details": self.details}
+
+    def assert_passed(self):
+        """Raise AssertionError with the verdict unless every point was earned."""
+        if not self.passed:
+            raise AssertionError(str(self))
+
+    def __str__(self):
+        verdict = "passed" if self.passed else "FAIL"
+        lines = [f"{self.name}: {verdict} ({self.points:g}/{self.max_points:g} points)"]
+        if self.mistake is not None:
+            lines.append(f"  looks like: {self.mistake.replace('_', ' ')}")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        lines.extend(f"  {line}" for line in self.details)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def report(result):
+    """Print the verdict, record it for the grader when asked to, and return it."""
+    print(result)
+    path = os.environ.get(RESULTS_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(json.dumps(result.to_dict()) + "\n")
+    return result
+
+
+def call_student(name, function, *args, **kwargs):
+    """Run a student's code: (value, None), or (None, failing detail lines) if it raised.
+
+    A stub that still raises NotImplementedError is named as such; any other exception
+    is named with the line of the student's code where it happened.
+    """
+    try:
+        return function(*args, **kwargs), None
+    except NotImplementedError:
+        return None, [f"{name} is not implemented yet (it raises NotImplementedError)"]
+    except Exception as error:  # a student's bug of any kind is a result, not a crash
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        return None, [f"{name} raised {type(error).__name__}: {error} "
+                      f"(line {frame.lineno}: {frame.line})"]
+
+
+def differences(name, got, expected, rtol=1e-6, atol=1e-9):
+    """Lines saying how ``got`` differs from ``expected``; empty when they agree.
+
+    Checks, in order: an array (or number) at all, the shape, finite values, then the
+    values to rtol/atol, naming the worst entry and how many differ.
+    """
+    expected = np.asarray(expected)
+    if got is None:
+        return [f"{name} is None: return (or store) the array"]
+    if not isinstance(got, (np.ndarray, np.generic, int, float)):
+        return [f"{name} is a {type(got).__name__}, expected a NumPy array of shape "
+                f"{expected.shape}"]
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        return [f"{name} has shape {got.shape}, expected {expected.shape}"]
+    if got.dtype.kind not in "biuf":
+        return [f"{name} has dtype {got.dtype}, expected real numbers"]
+    got = got.astype(np.float64)
+    if not np.isfinite(got).all():
+        index = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
+        return [f"{name}{list(index)} is {got[index]}: expected finite values "
+                "(an overflow? subtract the maximum before exp)"]
+    wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if not wrong.any():
+        return []
+    error = np.abs(got - expected)
+    index = tuple(int(i) for i in np.unravel_index(np.argmax(error), error.shape))
+    where = list(index) if index else ""
+    return [f"{name} differs in {int(wrong.sum())} of {wrong.size} entries; worst at "
+            f"{name}{where}: got {got[index]:.6g}, expected {expected[index]:.6g}"]
+
+
+def matches(got, candidate, rtol=1e-6, atol=1e-9):
+    """True when ``got`` equals a candidate wrong answer (same shape, close values)."""
+    try:
+        got = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    candidate = np.asarray(candidate, dtype=np.float64)
+    return got.shape == candidate.shape and bool(np.allclose(got, candidate, rtol=rtol,
+                                                             atol=atol))
+
+
+def diagnose(got, mistakes, rtol=1e-6, atol=1e-9):
+    """The first typical mistake whose wrong answer ``got`` reproduces, else None.
+
+    mistakes: (key, wrong_answer) pairs, each wrong answer computed by the reference
+    with that one mistake made on the same inputs. Returns the matching key.
+    """
+    for key, wrong_answer in mistakes:
+        if matches(got, wrong_answer, rtol=rtol, atol=atol):
+            return key
+    return None
+
+
+def verdict(name, max_points, details, mistake=None, hints=None):
+    """A CheckResult from what a check found: full points when nothing differs.
+
+    details: lines from ``differences`` or ``call_student`` (empty when right).
+    mistake: the key ``diagnose`` found, or None. hints: a dict from mistake keys to
+    hint sentences (the module's HINTS); an unknown pattern gets no hint, only details.
+    """
+    if not details and mistake is None:
+        return CheckResult(name, max_points, max_points)
+    hint = (hints or {}).get(mistake, "")
+    return CheckResult(name, 0, max_points, mistake=mistake, hint=hint, details=details)
