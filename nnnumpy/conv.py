@@ -18,6 +18,7 @@ whatever the image size.
 import numpy as np
 
 from .backend import get_array_module
+from .checks import check_not_empty
 
 
 def conv_output_size(size, filter_size, stride, pad):
@@ -26,10 +27,11 @@ def conv_output_size(size, filter_size, stride, pad):
 
 
 def check_images(x, channels=None, name="x"):
-    """x must be (N, C, H, W), with ``channels`` channels when given."""
+    """x must be (N, C, H, W) with N >= 1, with ``channels`` channels when given."""
     if getattr(x, "ndim", None) != 4:
         raise ValueError(f"{name} must be images (N, C, H, W), got shape "
                          f"{getattr(x, 'shape', type(x).__name__)}")
+    check_not_empty(name, x)
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{name} must have {channels} channels (N, {channels}, H, W) to match "
                          f"the filters, got shape {x.shape}")
@@ -260,6 +262,7 @@ class Flatten:
         self.x_shape = None
 
     def forward(self, x):
+        check_not_empty("x", x)
         self.x_shape = x.shape
         return x.reshape(x.shape[0], -1)
 

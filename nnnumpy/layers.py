@@ -21,6 +21,7 @@ Every layer works on NumPy and CuPy arrays alike.
 import numpy as np
 
 from .backend import get_array_module
+from .checks import check_real_number, is_finite_number
 from .functions import (
     cross_entropy_from_log,
     is_one_hot,
@@ -219,7 +220,7 @@ class Dropout:
     train_dependent = True
 
     def __init__(self, dropout_ratio=0.5, seed=None):
-        if not 0 <= dropout_ratio < 1:
+        if not (is_finite_number(dropout_ratio) and 0 <= dropout_ratio < 1):
             raise ValueError(f"dropout_ratio must be in [0, 1), got {dropout_ratio!r}")
         self.dropout_ratio = dropout_ratio
         self.rng = np.random.default_rng(seed)
@@ -266,11 +267,10 @@ class BatchNormalization:
                              f"{getattr(gamma, 'shape', gamma)} and {getattr(beta, 'shape', beta)}")
         if not 0 <= momentum < 1:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        if not eps > 0:
-            raise ValueError(f"eps must be > 0, got {eps!r}")
         xp = get_array_module(gamma)
         self.gamma, self.beta = gamma, beta
-        self.momentum, self.eps = momentum, eps
+        self.momentum = momentum
+        self.eps = check_real_number("eps", eps, 0, strictly=True)
         # Updated in place: a network that passes its own arrays sees them change.
         self.running_mean = xp.zeros_like(gamma) if running_mean is None else running_mean
         self.running_var = xp.ones_like(gamma) if running_var is None else running_var

@@ -1,7 +1,9 @@
 """Optimizers: each ``update(params, grads)`` changes the arrays of ``params`` in place.
 
 Updating in place matters: the network's layers hold the same arrays as ``params``,
-so the network learns. The state (velocities, moment estimates) is created on the
+so the network learns. Each gradient must have its parameter's shape (checked before
+anything is updated: NumPy would otherwise broadcast a (3,) gradient into a (2, 3)
+parameter without a word). The state (velocities, moment estimates) is created on the
 first update of each key, shaped and typed like the parameter, on its own device.
 
 Learning-rate schedules (``StepDecay``, ``ExponentialDecay``) map an epoch to a
@@ -10,6 +12,8 @@ learning rate; the trainer sets ``optimizer.lr`` from one at each epoch.
 
 import math
 import numbers
+
+import numpy as np
 
 from .backend import get_array_module
 
@@ -22,6 +26,24 @@ def state_for(store, key, param):
     if key not in store:
         store[key] = get_array_module(param).zeros_like(param)
     return store[key]
+
+
+def check_gradients(params, grads):
+    """grads[key] must exist and have the shape of params[key], for every key of params.
+
+    Looks at shapes only: one comparison per key per update.
+    """
+    for key, param in params.items():
+        if key not in grads:
+            raise KeyError(f"grads has no {key!r}: it must have the keys of params "
+                           f"{sorted(params)}, got {sorted(grads)}")
+        shape = getattr(grads[key], "shape", None)
+        if shape is None:   # a Python number or a list
+            shape = np.shape(grads[key])
+        if shape != param.shape:
+            raise ValueError(f"grads[{key!r}] has shape {shape} but "
+                             f"params[{key!r}] has shape {param.shape}: each gradient must "
+                             "have its parameter's shape")
 
 
 def _check_positive(name, value):
@@ -45,6 +67,7 @@ class SGD:
         self.lr = _check_positive("lr", lr)
 
     def update(self, params, grads):
+        check_gradients(params, grads)
         for key in params:
             params[key] -= self.lr * grads[key]
 
@@ -58,6 +81,7 @@ class Momentum:
         self.v = {}
 
     def update(self, params, grads):
+        check_gradients(params, grads)
         for key in params:
             v = state_for(self.v, key, params[key])
             v *= self.momentum
@@ -73,6 +97,7 @@ class Nesterov(Momentum):
     """
 
     def update(self, params, grads):
+        check_gradients(params, grads)
         for key in params:
             v = state_for(self.v, key, params[key])
             v *= self.momentum
@@ -89,6 +114,7 @@ class AdaGrad:
         self.h = {}
 
     def update(self, params, grads):
+        check_gradients(params, grads)
         for key in params:
             xp = get_array_module(params[key])
             h = state_for(self.h, key, params[key])
@@ -109,6 +135,7 @@ class RMSprop:
         self.h = {}
 
     def update(self, params, grads):
+        check_gradients(params, grads)
         for key in params:
             xp = get_array_module(params[key])
             h = state_for(self.h, key, params[key])
@@ -135,6 +162,7 @@ class Adam:
         self.v = {}
 
     def update(self, params, grads):
+        check_gradients(params, grads)
         self.iter += 1
         lr_t = self.lr * math.sqrt(1 - self.beta2 ** self.iter) / (1 - self.beta1 ** self.iter)
         for key in params:
@@ -163,9 +191,10 @@ class StepDecay:
     """lr(epoch) = lr0 * gamma ** (epoch // step_size); epochs count from 0."""
 
     def __init__(self, step_size=10, gamma=0.5):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+        if isinstance(step_size, bool) or not isinstance(step_size, numbers.Integral) \
+                or step_size < 1:
             raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
-        self.step_size = step_size
+        self.step_size = int(step_size)
         self.gamma = _check_positive("gamma", gamma)
 
     def __call__(self, lr0, epoch):

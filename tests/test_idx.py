@@ -144,3 +144,44 @@ def test_mutated_files_raise_only_value_error(position, value, cut, extra):
     except ValueError:
         return
     assert array.size * array.itemsize + 4 + 4 * array.ndim == len(content)
+
+
+def test_a_zero_dimension_beside_huge_ones_is_an_error_naming_the_file(tmp_path):
+    """(0, 2^32 - 1, 2^32 - 1) holds no element, so no payload, but no array has that shape."""
+    path = tmp_path / "empty-but-huge.idx"
+    path.write_bytes(b"\x00\x00\x08\x03" + b"\x00\x00\x00\x00" + b"\xff\xff\xff\xff" * 2)
+    with pytest.raises(ValueError, match=r"declares shape \(0, 4294967295, 4294967295\), too "
+                                         r"large for an array of uint8") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+def test_an_empty_array_still_round_trips(tmp_path):
+    write_idx(tmp_path / "empty.idx", np.zeros((0, 28, 28), np.uint8))
+    assert read_idx(tmp_path / "empty.idx").shape == (0, 28, 28)
+
+
+def test_a_directory_is_named_as_a_directory(tmp_path):
+    folder = tmp_path / "train-images-idx3-ubyte.gz"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="is a folder, not an IDX file") as info:
+        read_idx(folder)
+    assert str(folder) in str(info.value) and "not found" not in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".GZ", ".Gz", ".gZ"])
+def test_the_gzip_suffix_is_recognised_in_any_case(tmp_path, suffix):
+    array = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    path = tmp_path / f"a.idx{suffix}"
+    write_idx(path, array)
+    assert path.read_bytes()[:2] == b"\x1f\x8b"
+    np.testing.assert_array_equal(read_idx(path), array)
+
+
+def test_a_gzip_file_without_the_suffix_gets_a_hint(tmp_path):
+    path = tmp_path / "labels.idx"
+    path.write_bytes(gzip.compress(valid_bytes()))
+    with pytest.raises(ValueError, match=r"starts like a gzip file \(0x1f 0x8b\): name it "
+                                         r"\.gz") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)

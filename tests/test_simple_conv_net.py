@@ -85,8 +85,8 @@ def test_save_and_load_round_trip(tmp_path, rng):
 @pytest.mark.parametrize("kwargs, message", [
     ({"input_dim": (28, 28)}, r"input_dim must be \(channels, height, width\)"),
     ({"conv_param": {"filters": 3}}, r"conv_param has unknown keys \['filters'\]"),
-    ({"input_dim": (1, 6, 6), "conv_param": {"filter_size": 7}},
-     "leaves 0 x 0 pixels of a 6 x 6 image"),
+    ({"input_dim": (1, 6, 6), "conv_param": {"filter_size": 6}},
+     "leaves 1 x 1 pixels of a 6 x 6 image"),
 ])
 def test_bad_settings_are_value_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -37,20 +37,28 @@ MAX_DIMENSIONS = 16
 GZIP_MAX_RATIO = 1032
 # After the declared payload, extra bytes are counted up to this many, no further.
 MAX_EXTRA_COUNTED = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_gzip_name(path):
+    """A name ending in .gz, in any case (``.GZ`` too), means a gzip file."""
+    return Path(path).suffix.lower() == ".gz"
 
 
 def read_bytes(path, gzipped=None):
     """The bytes of an IDX file (header and payload), decompressed when gzipped.
 
-    By default a name ending in ``.gz`` means gzip. Reads no more than the header
+    By default a name ending in ``.gz`` (in any case) means gzip. Reads no more than the header
     declares (plus a bounded count of any extra bytes, which are an error), so a
     small file that inflates to gigabytes is rejected without filling the memory.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder, not an IDX file")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: file not found")
     if gzipped is None:
-        gzipped = path.suffix == ".gz"
+        gzipped = is_gzip_name(path)
     if not gzipped:
         return path.read_bytes()  # as large as the file, no larger: parse_idx checks the rest
     try:
@@ -90,6 +98,9 @@ def parse_header(data, name):
     """Check an IDX header; returns ``(dtype, shape, header_size)``."""
     if len(data) < 4:
         raise ValueError(f"{name}: IDX header must be at least 4 bytes, the file has {len(data)}")
+    if data[:2] == GZIP_MAGIC:
+        raise ValueError(f"{name}: not an IDX file: it starts like a gzip file (0x1f 0x8b): "
+                         "name it .gz (or pass gzipped=True) to have it decompressed")
     if data[0] != 0 or data[1] != 0:
         raise ValueError(f"{name}: not an IDX file: the magic number must start with two zero "
                          f"bytes, found 0x{data[0]:02x} 0x{data[1]:02x}")
@@ -129,12 +140,17 @@ def parse_idx(data, name="<bytes>"):
     dtype, shape, header_size = parse_header(data, name)
     expected = math.prod(shape) * dtype.itemsize   # Python integers: no overflow
     check_payload_size(name, dtype, shape, expected, len(data) - header_size)
+    # A 0 beside huge sizes needs no payload, but NumPy sizes an array by its nonzero
+    # dimensions and has no array of that shape.
+    if math.prod(size for size in shape if size) * dtype.itemsize > np.iinfo(np.intp).max:
+        raise ValueError(f"{name}: IDX header declares shape {shape}, too large for an array "
+                         f"of {dtype.name}: a corrupt header")
     array = np.frombuffer(data, dtype, offset=header_size).reshape(shape)
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
 def read_idx(path):
-    """Read an IDX file (raw, or gzip when the name ends in ``.gz``) into a NumPy array.
+    """Read an IDX file (raw, or gzip when the name ends in ``.gz``, any case) into an array.
 
     Returns an array of the file's shape and element type, in native byte order.
     Raises ValueError naming the file for anything that is not a valid IDX file.
@@ -144,7 +160,7 @@ def read_idx(path):
 
 
 def write_idx(path, array):
-    """Write ``array`` as an IDX file, gzip-compressed when the name ends in ``.gz``.
+    """Write ``array`` as an IDX file, gzip-compressed when the name ends in ``.gz`` (any case).
 
     array: uint8, int8, int16, int32, float32 or float64, 1 to 16 dimensions.
     The file appears only when complete (written to a temporary file, then renamed).
@@ -159,6 +175,6 @@ def write_idx(path, array):
         raise ValueError(f"array must have 1 to {MAX_DIMENSIONS} dimensions, got {array.ndim}")
     header = bytes([0, 0, code, array.ndim]) + np.array(array.shape, ">u4").tobytes()
     content = header + np.ascontiguousarray(array, TYPE_CODES[code]).tobytes()
-    if path.suffix == ".gz":
+    if is_gzip_name(path):
         content = gzip.compress(content, mtime=0)
     write_atomically(path, content)

@@ -25,7 +25,13 @@ import math
 import numpy as np
 
 from ..backend import get_array_module, is_cupy_array, to_backend, to_numpy
-from ..checks import check_labels
+from ..checks import (
+    as_class_indices,
+    check_labels,
+    check_not_empty,
+    check_real_data,
+    is_finite_number,
+)
 from ..gradient import DEFAULT_H, numerical_gradient
 from ..layers import LeakyReLU, ReLU, Sigmoid, Tanh
 
@@ -43,18 +49,18 @@ def weight_std(weight_init_std, fan_in):
     """Standard deviation of a layer's initial weights.
 
     ``"he"``: sqrt(2 / fan_in), for ReLU; ``"xavier"``: sqrt(1 / fan_in), for
-    sigmoid and tanh; a positive number: that number (the textbook's 0.01).
+    sigmoid and tanh; a positive finite number, Python's or NumPy's: that number (the
+    textbook's 0.01).
     """
     name = weight_init_std.lower() if isinstance(weight_init_std, str) else None
     if name == "he":
         return np.sqrt(2.0 / fan_in)
     if name == "xavier":
         return np.sqrt(1.0 / fan_in)
-    if name is not None or isinstance(weight_init_std, bool) \
-            or not isinstance(weight_init_std, (int, float)) or not weight_init_std > 0:
-        raise ValueError(f"weight_init_std must be 'he', 'xavier' or a positive number, "
-                         f"got {weight_init_std!r}")
-    return float(weight_init_std)
+    if name is None and is_finite_number(weight_init_std) and weight_init_std > 0:
+        return float(weight_init_std)
+    raise ValueError(f"weight_init_std must be 'he', 'xavier' or a positive finite number, "
+                     f"got {weight_init_std!r}")
 
 
 def init_affine_params(rng, fan_in, fan_out, weight_init_std, dtype):
@@ -85,10 +91,16 @@ def check_float_dtype(dtype):
 
 
 class Network:
-    """Base class: predict, loss, accuracy and both gradients over ``self.layers``."""
+    """Base class: predict, loss, accuracy and both gradients over ``self.layers``.
+
+    ``input_dim`` is the shape of one sample as the first layer takes it: None for
+    vectors (Affine flattens whatever comes), (C, H, W) for images, to which a flat
+    (N, C * H * W) batch is reshaped.
+    """
 
     input_size = None
     output_size = None
+    input_dim = None
 
     def build_layers(self):
         """Make ``self.layers`` and ``self.last_layer`` from ``params`` and ``buffers``."""
@@ -102,8 +114,16 @@ class Network:
         """Class scores (before softmax). x: (N, input_size) or (N, ...); returns (N, C).
 
         ``train`` is passed to the layers that behave differently in training
-        (dropout, batch norm); the others ignore it.
+        (dropout, batch norm); the others ignore it. An x that does not fit (an empty
+        batch, the wrong shape, complex numbers) is a ValueError or TypeError naming it.
         """
+        self.check_input(x)
+        return self.forward(x, train)
+
+    def forward(self, x, train=False):
+        """``predict`` without the input checks: the inner loops' version."""
+        if self.input_dim is not None:
+            x = x.reshape(x.shape[0], *self.input_dim)
         for layer in self.layers.values():
             if getattr(layer, "train_dependent", False):
                 x = layer.forward(x, train)
@@ -116,12 +136,12 @@ class Network:
 
         x: (N, input_size); t: (N,) class indices or (N, C) one-hot. Returns a 0-d array.
         """
-        self.check_batch(x, t)
+        t = self.check_batch(x, t)
         return self.forward_loss(x, t, train)
 
     def forward_loss(self, x, t, train):
         """``loss`` without the input checks: the inner loops' version."""
-        scores = self.predict(x, train)
+        scores = self.forward(x, train)
         return self.last_layer.forward(scores, t) + self.regularization_loss()
 
     def regularization_loss(self):
@@ -134,9 +154,9 @@ class Network:
         Every sample counts: accuracy = (number correct) / N. Evaluated in test mode
         (dropout off, batch norm with its running averages).
         """
-        self.check_batch(x, t)
+        t = self.check_batch(x, t)
         xp = get_array_module(x)
-        predicted = self.predict(x).argmax(axis=1)   # predict's default: test mode
+        predicted = self.forward(x).argmax(axis=1)   # test mode, as predict's default
         labels = t.argmax(axis=1) if t.ndim == 2 else t
         return to_numpy(xp.count_nonzero(predicted == labels)) / x.shape[0]
 
@@ -147,7 +167,7 @@ class Network:
         loss back to the input, turns dL/d(out) into dL/dx and the parameter gradients.
         The arrays are the caller's own: a later call does not change them.
         """
-        self.check_batch(x, t)
+        t = self.check_batch(x, t)
         _, grads = self.loss_and_gradient(x, t)
         return {key: grad.copy() for key, grad in grads.items()}
 
@@ -182,7 +202,7 @@ class Network:
         over every parameter); networks that know a faster way to evaluate the same
         central differences offer it as ``method="fast"``.
         """
-        self.check_batch(x, t)
+        t = self.check_batch(x, t)
         if method not in ("loop", "fast"):
             raise ValueError(f"method must be 'loop' or 'fast', got {method!r}")
         twin = self.float64_copy()
@@ -219,29 +239,63 @@ class Network:
         return twin
 
     def check_batch(self, x, t):
-        """x and t must sit where the parameters are, with shapes and labels that fit."""
-        self.check_device(x, t)
-        self.check_shapes(x, t)
-        check_labels("t", t, self.output_size)
+        """x as ``check_input`` wants it, and labels t that fit it, on the parameters' device.
 
-    def check_device(self, x, t):
+        Returns t as the loss layer takes it: whole-number float class indices (read from
+        a text file, say) as int64, the same classes the checks accepted them as.
+        """
+        self.check_input(x)
+        self.check_device("t", t)
+        self.check_label_shape(x, t)
+        check_labels("t", t, self.output_size)
+        return as_class_indices(t)
+
+    def check_input(self, x):
+        """x: N >= 1 samples of input_size real numbers each, where the parameters are."""
+        self.check_device("x", x)
+        self.check_input_shape(x)
+        check_real_data("x", x)
+
+    def check_device(self, name, array):
         """A clear error for a NumPy batch given to a network on the GPU, or the reverse."""
         on_gpu = is_cupy_array(self.params["W1"])
-        for name, array in (("x", x), ("t", t)):
-            if on_gpu and not is_cupy_array(array):
-                raise TypeError(f"{name} is a NumPy array but the network's parameters are on "
-                                f"the GPU (CuPy): move it with cupy.asarray({name}), or bring "
-                                "the network back with net.to_cpu()")
-            if is_cupy_array(array) and not on_gpu:
-                raise TypeError(f"{name} is a CuPy array but the network's parameters are "
-                                f"NumPy arrays: bring it back with nnnumpy.backend.to_numpy"
-                                f"({name}), or move the network with net.to_gpu()")
+        if on_gpu and not is_cupy_array(array):
+            raise TypeError(f"{name} is a NumPy array but the network's parameters are on "
+                            f"the GPU (CuPy): move it with cupy.asarray({name}), or bring "
+                            "the network back with net.to_cpu()")
+        if is_cupy_array(array) and not on_gpu:
+            raise TypeError(f"{name} is a CuPy array but the network's parameters are "
+                            f"NumPy arrays: bring it back with nnnumpy.backend.to_numpy"
+                            f"({name}), or move the network with net.to_gpu()")
 
     def check_shapes(self, x, t):
-        """x: (N, input_size) or (N, ...) of that many features; t: (N,) or (N, C)."""
+        """x: (N, input_size) or (N, ...) of that many features, N >= 1; t: (N,) or (N, C)."""
+        self.check_input_shape(x)
+        self.check_label_shape(x, t)
+
+    def check_input_shape(self, x):
+        """x: (N, input_size), or (N, ...) of that many features, with N >= 1.
+
+        An image network (``input_dim`` (C, H, W) with C > 1) takes (N, C, H, W) or
+        (N, C * H * W) only, since any other order of the axes would mix the channels up.
+        """
         if getattr(x, "ndim", 0) < 2 or math.prod(x.shape[1:]) != self.input_size:
             raise ValueError(f"x must have shape (N, {self.input_size}), "
                              f"got {getattr(x, 'shape', type(x).__name__)}")
+        check_not_empty("x", x)
+        if self.input_dim is None or self.input_dim[0] == 1 \
+                or x.shape[1:] in (self.input_dim, (self.input_size,)):
+            return
+        channels, height, width = self.input_dim
+        if x.shape[1:] == (height, width, channels):
+            raise ValueError(f"x has shape {x.shape}: channels last (N, H, W, C); the network "
+                             f"takes images (N, C, H, W) = (N, {channels}, {height}, {width}): "
+                             "transpose with x.transpose(0, 3, 1, 2)")
+        raise ValueError(f"x must have shape (N, {channels}, {height}, {width}) or "
+                         f"(N, {self.input_size}), got {x.shape}")
+
+    def check_label_shape(self, x, t):
+        """t: (N,) class indices or (N, output_size) one-hot rows, N as in x."""
         n = x.shape[0]
         if getattr(t, "shape", None) not in ((n,), (n, self.output_size)):
             raise ValueError(f"t must have shape ({n},) (class indices) or "

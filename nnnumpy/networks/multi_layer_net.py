@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..backend import get_array_module, to_backend
+from ..checks import check_real_number
 from ..layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss
 from .base import (
     Network,
@@ -31,7 +32,7 @@ class MultiLayerNet(Network):
     weight_init_std : "he" (default), "xavier" or a positive float. Deeper than
         TwoLayerNet (whose textbook default is 0.01), this net needs "he" for ReLU:
         with 0.01 the activations shrink layer after layer (scripts/compare_init.py).
-    weight_decay_lambda, l1_lambda : float >= 0
+    weight_decay_lambda, l1_lambda : finite float >= 0
     use_dropout, dropout_ratio : inverted dropout after every hidden activation.
     use_batchnorm : batch normalisation before every hidden activation
         (params 'gamma1', 'beta1', ...; the hidden Affine layers then have no bias,
@@ -52,17 +53,14 @@ class MultiLayerNet(Network):
                              f"got {hidden_size_list!r}")
         self.hidden_size_list = [check_size("hidden_size_list entries", size)
                                  for size in hidden_size_list]
-        for name, value in (("weight_decay_lambda", weight_decay_lambda),
-                            ("l1_lambda", l1_lambda)):
-            if not value >= 0:
-                raise ValueError(f"{name} must be >= 0, got {value!r}")
         self.activation = activation
-        self.weight_decay_lambda = float(weight_decay_lambda)
-        self.l1_lambda = float(l1_lambda)
+        self.weight_decay_lambda = check_real_number("weight_decay_lambda",
+                                                     weight_decay_lambda, 0)
+        self.l1_lambda = check_real_number("l1_lambda", l1_lambda, 0)
         self.use_dropout = bool(use_dropout)
         self.dropout_ratio = dropout_ratio
         self.use_batchnorm = bool(use_batchnorm)
-        self.batchnorm_eps = batchnorm_eps
+        self.batchnorm_eps = check_real_number("batchnorm_eps", batchnorm_eps, 0, strictly=True)
         self.dtype = check_float_dtype(dtype)
 
         rng = np.random.default_rng(seed)

@@ -8,12 +8,41 @@ from ..layers import Affine, ReLU, SoftmaxWithLoss
 from .base import Network, check_float_dtype, check_size, init_affine_params, weight_std
 
 DEFAULT_CONV = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
+LEAST_CONV = {"filter_num": 1, "filter_size": 1, "pad": 0, "stride": 1}   # smallest values
+
+
+def check_conv_param(conv_param, height, width):
+    """The convolution's settings, each an integer of its least value or more, with a
+    filter that fits in the padded image; returns them with the defaults filled in.
+
+    conv_param: None or a dict with some of filter_num, filter_size, pad, stride.
+    """
+    if conv_param is not None and not isinstance(conv_param, dict):
+        raise TypeError(f"conv_param must be a dict with keys {sorted(DEFAULT_CONV)}, got "
+                        f"{type(conv_param).__name__}")
+    param = {**DEFAULT_CONV, **(conv_param or {})}
+    unknown = set(param) - set(DEFAULT_CONV)
+    if unknown:
+        raise ValueError(f"conv_param has unknown keys {sorted(unknown)}; it takes "
+                         f"{sorted(DEFAULT_CONV)}")
+    for key, least in LEAST_CONV.items():
+        value = param[key]
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"conv_param[{key!r}] must be an integer >= {least}, got {value!r}")
+        param[key] = int(value)
+    size, pad = param["filter_size"], param["pad"]
+    if size > min(height, width) + 2 * pad:
+        raise ValueError(f"conv_param['filter_size'] = {size} is larger than the {height} x "
+                         f"{width} image padded by conv_param['pad'] = {pad} "
+                         f"({height + 2 * pad} x {width + 2 * pad})")
+    return param
 
 
 class SimpleConvNet(Network):
     """The textbook's convolutional network.
 
-    x: (N, C, H, W) images (or (N, C * H * W), reshaped); with the defaults on MNIST:
+    x: (N, C, H, W) images (or (N, C * H * W), reshaped; channels last, (N, H, W, C), is
+    an error that says how to transpose); with the defaults on MNIST:
     conv 30 filters 5 x 5 -> (N, 30, 24, 24) -> ReLU -> max pool 2 x 2 -> (N, 30, 12, 12)
     -> Affine (4320, 100) -> ReLU -> Affine (100, 10) -> scores (N, 10).
 
@@ -23,7 +52,8 @@ class SimpleConvNet(Network):
     Parameters
     ----------
     input_dim : (C, H, W) of one image.
-    conv_param : dict with filter_num, filter_size, pad, stride (the textbook's keys).
+    conv_param : dict with filter_num, filter_size, pad, stride (the textbook's keys):
+        integers >= 1 (pad >= 0), with a filter no larger than the padded image.
     hidden_size, output_size : int
     weight_init_std : float or {"he", "xavier"}; 0.01 as in the textbook.
     dtype, seed : as for TwoLayerNet.
@@ -34,11 +64,7 @@ class SimpleConvNet(Network):
         if len(input_dim) != 3:
             raise ValueError(f"input_dim must be (channels, height, width), got {input_dim!r}")
         self.input_dim = tuple(check_size("input_dim entries", size) for size in input_dim)
-        self.conv_param = {**DEFAULT_CONV, **(conv_param or {})}
-        unknown = set(self.conv_param) - set(DEFAULT_CONV)
-        if unknown:
-            raise ValueError(f"conv_param has unknown keys {sorted(unknown)}; it takes "
-                             f"{sorted(DEFAULT_CONV)}")
+        self.conv_param = check_conv_param(conv_param, *self.input_dim[1:])
         self.input_size = int(np.prod(self.input_dim))
         self.hidden_size = check_size("hidden_size", hidden_size)
         self.output_size = check_size("output_size", output_size)
@@ -52,7 +78,8 @@ class SimpleConvNet(Network):
         if conv_h < 2 or conv_w < 2:
             raise ValueError(f"a {size} x {size} filter with stride {stride} and pad {pad} "
                              f"leaves {conv_h} x {conv_w} pixels of a {height} x {width} "
-                             "image: too few to pool 2 x 2")
+                             "image: too few to pool 2 x 2 (make conv_param's filter_size "
+                             "or stride smaller, or its pad larger)")
         pooled = filters * (conv_h // 2) * (conv_w // 2)
 
         rng = np.random.default_rng(seed)
@@ -84,10 +111,6 @@ class SimpleConvNet(Network):
         conv, affine1, affine2 = (self.layers[name] for name in ("Conv1", "Affine1", "Affine2"))
         return {"W1": conv.dW, "b1": conv.db, "W2": affine1.dW, "b2": affine1.db,
                 "W3": affine2.dW, "b3": affine2.db}
-
-    def predict(self, x, train=False):
-        """Class scores (N, output_size) of images x: (N, C, H, W) or (N, C * H * W)."""
-        return super().predict(x.reshape(x.shape[0], *self.input_dim), train)
 
     def config(self):
         return {"class": "SimpleConvNet", "input_dim": list(self.input_dim),
