@@ -6,6 +6,15 @@ answer is wrong it says *which* typical mistake it matches, with a hint, or else
 where the answer differs. ``report(result)`` prints the verdict and, when the
 grader set ``NNNUMPY_HOMEWORK_RESULTS`` to a file, appends the result to it as one
 JSON line, so a grader reads points without parsing printed text.
+
+The verdict is printed in English or in Chinese. The language is chosen by the
+environment variable ``NNNUMPY_LANG`` (``en`` or ``zh``), else by the locale: ``zh``
+when the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set starts with ``zh``
+(``zh_CN.UTF-8``), else English. Why not a ``lang=`` argument: the checks are called
+from notebook cells whose code is identical in the English and the Chinese notebooks,
+so the language cannot be written in the call; a variable set once, before Jupyter
+starts, serves every cell and the grader's runs alike. Only the words change: the
+mistake keys and the points in the grader's JSON record are the same in both languages.
 """
 
 import json
@@ -15,6 +24,51 @@ import traceback
 import numpy as np
 
 RESULTS_ENV = "NNNUMPY_HOMEWORK_RESULTS"
+LANG_ENV = "NNNUMPY_LANG"
+LANGUAGES = ("en", "zh")
+
+# The fixed words of a printed verdict, in each language.
+WORDS = {
+    "en": {"passed": "passed", "fail": "FAIL", "points": "points", "looks_like": "looks like",
+           "hint": "hint", "not_implemented": "{name} is not implemented yet "
+                                               "(it raises NotImplementedError)"},
+    "zh": {"passed": "通过", "fail": "未通过", "points": "分", "looks_like": "疑似错误",
+           "hint": "提示",
+           # keeps the English words, which the checks of hw04 look for in the details
+           "not_implemented": "{name} 尚未实现（not implemented yet：它仍在抛出 "
+                              "NotImplementedError）"},
+}
+
+
+def language():
+    """The language of printed verdicts: 'en' or 'zh' (see the module docstring).
+
+    NNNUMPY_LANG decides when set ('en', 'zh', or a locale name such as 'zh_CN');
+    else the locale variables LC_ALL, LC_MESSAGES, LANG, the first one set.
+    """
+    chosen = os.environ.get(LANG_ENV, "").strip()
+    if chosen:
+        code = chosen.lower()[:2]
+        if code not in LANGUAGES:
+            raise ValueError(f"{LANG_ENV} must be 'en' or 'zh', got {chosen!r}")
+        return code
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def pick_hint(mistake, hints, hints_zh=None):
+    """The hint for ``mistake`` in the chosen language, '' for an unknown key.
+
+    hints: the module's HINTS (English); hints_zh: its HINTS_ZH, the same keys in
+    Chinese. Under 'zh' a key missing from hints_zh falls back to the English hint.
+    """
+    english = (hints or {}).get(mistake, "")
+    if language() == "zh":
+        return (hints_zh or {}).get(mistake, english)
+    return english
 
 
 class CheckResult:
@@ -54,12 +108,14 @@ class CheckResult:
             raise AssertionError(str(self))
 
     def __str__(self):
-        verdict = "passed" if self.passed else "FAIL"
-        lines = [f"{self.name}: {verdict} ({self.points:g}/{self.max_points:g} points)"]
+        words = WORDS[language()]
+        verdict = words["passed"] if self.passed else words["fail"]
+        lines = [f"{self.name}: {verdict} ({self.points:g}/{self.max_points:g} "
+                 f"{words['points']})"]
         if self.mistake is not None:
-            lines.append(f"  looks like: {self.mistake.replace('_', ' ')}")
+            lines.append(f"  {words['looks_like']}: {self.mistake.replace('_', ' ')}")
         if self.hint:
-            lines.append(f"  hint: {self.hint}")
+            lines.append(f"  {words['hint']}: {self.hint}")
         lines.extend(f"  {line}" for line in self.details)
         return "\n".join(lines)
 
@@ -85,7 +141,7 @@ def call_student(name, function, *args, **kwargs):
     try:
         return function(*args, **kwargs), None
     except NotImplementedError:
-        return None, [f"{name} is not implemented yet (it raises NotImplementedError)"]
+        return None, [WORDS[language()]["not_implemented"].format(name=name)]
     except Exception as error:  # a student's bug of any kind is a result, not a crash
         frame = traceback.extract_tb(error.__traceback__)[-1]
         return None, [f"{name} raised {type(error).__name__}: {error} "
@@ -147,14 +203,15 @@ def diagnose(got, mistakes, rtol=1e-6, atol=1e-9):
     return None
 
 
-def verdict(name, max_points, details, mistake=None, hints=None):
+def verdict(name, max_points, details, mistake=None, hints=None, hints_zh=None):
     """A CheckResult from what a check found: full points when nothing differs.
 
     details: lines from ``differences`` or ``call_student`` (empty when right).
     mistake: the key ``diagnose`` found, or None. hints: a dict from mistake keys to
-    hint sentences (the module's HINTS); an unknown pattern gets no hint, only details.
+    hint sentences (the module's HINTS); hints_zh: the same keys in Chinese (HINTS_ZH),
+    used under NNNUMPY_LANG=zh. An unknown pattern gets no hint, only details.
     """
     if not details and mistake is None:
         return CheckResult(name, max_points, max_points)
-    hint = (hints or {}).get(mistake, "")
+    hint = pick_hint(mistake, hints, hints_zh)
     return CheckResult(name, 0, max_points, mistake=mistake, hint=hint, details=details)

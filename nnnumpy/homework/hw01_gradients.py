@@ -9,7 +9,7 @@ reproduces: each wrong answer below is the reference with one deliberate mistake
 import numpy as np
 
 from ..gradient import DEFAULT_H, numerical_diff, numerical_gradient
-from .core import CheckResult, call_student, diagnose, differences, report, verdict
+from .core import CheckResult, call_student, diagnose, differences, pick_hint, report, verdict
 
 HINTS = {
     "forward_difference": "Use the central difference (f(x + h) - f(x - h)) / 2h: the forward "
@@ -32,6 +32,27 @@ HINTS = {
                        "init_x.copy()): the caller's array must not change.",
 }
 
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "forward_difference": "请用中心差分 (f(x + h) - f(x - h)) / 2h：前向差分 (f(x + h) - f(x)) / "
+                          "h 的误差是 h 阶的，而不是 h^2 阶。",
+    "backward_difference": "请用中心差分 (f(x + h) - f(x - h)) / 2h，而不是 (f(x) - f(x - h)) / "
+                           "h。",
+    "divided_by_h": "x + h 和 x - h 两点相距 2h：应除以 2h，而不是 h。",
+    "h_ignored": "请使用调用者传入的步长 h，而不是固定的 1e-4。",
+    "x_not_restored": "两次求值之后要把 x[i] 恢复成原来的值：否则之后的每个元素都是在偏移过的点上"
+                      "测量的，调用者的 x 也会被改掉。",
+    "first_axis_only": "二维的 x 有 x.size 个元素，而不是 x.shape[0] 个：要遍历每一个下标"
+                       "（np.ndindex(x.shape) 或 np.nditer），而不是遍历各行——那样会一次把整行都挪"
+                       "动。",
+    "gradient_ascent": "要沿梯度的反方向走，x -= lr * grad：加上梯度是在往上爬。",
+    "step_replaces_x": "x = lr * grad 把 x 丢掉了：一步更新是 x = x - lr * grad。",
+    "wrong_number_of_steps": "恰好走 step_num 步：range(step_num)。",
+    "lr_ignored": "请使用调用者传入的学习率 lr。",
+    "init_x_modified": "更新之前先复制 init_x（x = init_x.astype(float) 或 init_x.copy()）：调用者"
+                       "的数组不能被改变。",
+}
+
 POINTS_DIFF = 1
 POINTS_GRADIENT = 2
 POINTS_DESCENT = 2
@@ -48,7 +69,8 @@ def check_numerical_diff(student, *, hidden=False):
             failed = [f"numerical_diff returned a {type(value).__name__} for f = "
                       f"{_FORMULAS.get(f, f.__name__)} at x={x}, expected a number"]
         if failed:
-            return report(verdict("numerical_diff", POINTS_DIFF, failed, hints=HINTS))
+            return report(verdict("numerical_diff", POINTS_DIFF, failed, hints=HINTS,
+                                  hints_zh=HINTS_ZH))
         got.append(float(value))
     got = np.array(got)
     expected = np.array([numerical_diff(f, x, h or DEFAULT_H) for f, x, h in cases])
@@ -57,7 +79,7 @@ def check_numerical_diff(student, *, hidden=False):
     if details:
         mistake = diagnose(got, _diff_mistakes(cases), rtol=1e-7, atol=1e-10)
         details = details + _case_lines(got, expected, cases)
-    return report(verdict("numerical_diff", POINTS_DIFF, details, mistake, HINTS))
+    return report(verdict("numerical_diff", POINTS_DIFF, details, mistake, HINTS, HINTS_ZH))
 
 
 def check_numerical_gradient(student, *, hidden=False):
@@ -70,7 +92,8 @@ def check_numerical_gradient(student, *, hidden=False):
         got, failed = _call("numerical_gradient", student, f, x_given)
         label = f"numerical_gradient at x of shape {x.shape}"
         if failed:
-            return report(verdict("numerical_gradient", POINTS_GRADIENT, failed, hints=HINTS))
+            return report(verdict("numerical_gradient", POINTS_GRADIENT, failed, hints=HINTS,
+                                  hints_zh=HINTS_ZH))
         expected = numerical_gradient(f, x.copy())
         found = differences(f"grad (x: {x.shape})", got, expected, rtol=1e-7, atol=1e-10)
         if found:
@@ -79,7 +102,7 @@ def check_numerical_gradient(student, *, hidden=False):
         if not np.array_equal(x_given, x):
             details.append(f"{label}: your function left x changed (x[i] not restored)")
             mistake = mistake or "x_not_restored"
-    return report(verdict("numerical_gradient", POINTS_GRADIENT, details, mistake, HINTS))
+    return report(verdict("numerical_gradient", POINTS_GRADIENT, details, mistake, HINTS, HINTS_ZH))
 
 
 def check_gradient_descent(student, *, hidden=False):
@@ -93,7 +116,8 @@ def check_gradient_descent(student, *, hidden=False):
         given = init_x.copy()
         got, failed = _call("gradient_descent", student, f, given, lr, step_num)
         if failed:
-            return report(verdict("gradient_descent", POINTS_DESCENT, failed, hints=HINTS))
+            return report(verdict("gradient_descent", POINTS_DESCENT, failed, hints=HINTS,
+                                  hints_zh=HINTS_ZH))
         expected = _descend(f, init_x, lr, step_num)
         label = f"x after {step_num} steps of lr={lr} from x0 of shape {init_x.shape}"
         found = differences("x", got, expected, rtol=1e-6, atol=1e-9)
@@ -108,7 +132,7 @@ def check_gradient_descent(student, *, hidden=False):
                                ["the values are right, but the caller's init_x was changed"]))
     if modified:
         details.append("the caller's init_x was changed")
-    return report(verdict("gradient_descent", POINTS_DESCENT, details, mistake, HINTS))
+    return report(verdict("gradient_descent", POINTS_DESCENT, details, mistake, HINTS, HINTS_ZH))
 
 
 # Cases: each is seeded and fixed, so a check gives the same verdict every time.
@@ -301,4 +325,4 @@ def _is_number(value):
 def _partial(name, max_points, mistake, details):
     """A result that keeps all but one point: the answer is right, a side effect is not."""
     return CheckResult(name, max_points - 1, max_points, mistake=mistake,
-                       hint=HINTS[mistake], details=details)
+                       hint=pick_hint(mistake, HINTS, HINTS_ZH), details=details)

@@ -18,7 +18,7 @@ from .. import layers
 from ..functions import sigmoid_grad
 from ..gradcheck import rel_error
 from ..gradient import numerical_gradient
-from .core import CheckResult, call_student, diagnose, differences, report
+from .core import CheckResult, call_student, diagnose, differences, pick_hint, report
 
 HINTS = {
     "sigmoid_grad_from_input": "Sigmoid's derivative is y (1 - y) with y = sigmoid(x), the "
@@ -43,6 +43,28 @@ HINTS = {
     "sigmoid_sign": "sigmoid(x) = 1 / (1 + exp(-x)): mind the minus sign.",
     "relu_output_is_mask": "ReLU's output is max(0, x), the values; the 0/1 mask is its "
                            "derivative.",
+}
+
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "sigmoid_grad_from_input": "Sigmoid 的导数是 y (1 - y)，其中 y = sigmoid(x) 是输出：在 "
+                               "forward 中保存输出，在 backward 中使用它，而不是 x (1 - x)。",
+    "tanh_grad_from_input": "tanh 的导数是 1 - y^2，其中 y = tanh(x) 是输出，而不是 1 - x^2。",
+    "dout_ignored": "backward 返回 dL/dx = dout * （局部导数）：要乘以 dout。",
+    "dout_modified_in_place": "绝不要写入 dout（dout *= ...、dout[mask] = 0）：它仍归调用者所有。"
+                              "请返回一个新数组，例如 dout * mask。",
+    "x_modified_in_place": "forward 不能写入 x（x[x <= 0] = 0）：它仍归调用者所有。请计算一个新数"
+                           "组，例如 x * mask 或 np.maximum(x, 0)。",
+    "mask_from_dout": "掩码来自 forward 的输入 x（x > 0），而不是 dout：在 x 为正的地方，负的梯度"
+                      "同样要反向传回去。",
+    "mask_from_later_output": "在 forward 中保存你自己的掩码：forward 返回的数组属于下一层，下一层"
+                              "可能在 backward 之前修改它（本检查会在 forward 之后写入它）。",
+    "mask_at_zero": "在 x 恰好等于 0 处，本包取负半轴一侧的导数（掩码是 x > 0，而不是 x >= 0）；请"
+                    "使用相同的约定。",
+    "alpha_ignored": "请使用构造该层时给定的斜率 alpha，而不是一个固定的数。",
+    "negative_slope_dropped": "在负半轴，LeakyReLU 的导数是 alpha，而不是 0。",
+    "sigmoid_sign": "sigmoid(x) = 1 / (1 + exp(-x))：注意负号。",
+    "relu_output_is_mask": "ReLU 的输出是 max(0, x)，即数值本身；0/1 掩码是它的导数。",
 }
 
 POINTS = 2
@@ -154,7 +176,7 @@ def _check_layer(name, student, reference_class, arguments, cases, forward_mista
     points = POINTS - bool(forward_lines) - bool(backward_lines)
     mistake = forward_mistake or backward_mistake
     return report(CheckResult(name, points, POINTS, mistake=mistake,
-                              hint=HINTS.get(mistake, ""),
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH),
                               details=forward_lines + backward_lines))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..functions import cross_entropy_error, mean_squared_error, one_hot, softmax
 from ..layers import SoftmaxWithLoss
-from .core import CheckResult, call_student, differences, report
+from .core import CheckResult, call_student, differences, pick_hint, report
 
 HINTS = {
     "mse_divided_by_outputs": "Average over the batch, not over the outputs: "
@@ -52,6 +52,40 @@ HINTS = {
     "backward_sign": "dL/dx = softmax(x) - t (divided by N): probabilities minus labels.",
     "backward_uses_scores": "Use the probabilities softmax(x) in backward, not the scores x: "
                             "dL/dx = (softmax(x) - t) / N.",
+}
+
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "mse_divided_by_outputs": "对批量求平均，而不是对输出求平均：0.5 * sum((y - t)^2) / N，其中 N "
+                              "= y.shape[0]。",
+    "mse_mean_over_entries": "np.mean 除以的是 N * C；本包的均方误差只除以批大小 N：0.5 * sum((y "
+                             "- t)^2) / N。",
+    "mse_without_half": "本包的均方误差保留了教材中的 1/2，这样它的导数就是简单的 (y - t) / N："
+                        "0.5 * sum((y - t)^2) / N。",
+    "mse_not_averaged": "把总和除以批大小 N，这样损失不会随批量变大而增大。",
+    "softmax_no_max_shift": "logits 接近 1000 时 exp 会溢出（inf / inf = nan）：先减去每一行的最大"
+                            "值，exp(x - x.max(axis=1, keepdims=True))；softmax 的结果不变。",
+    "max_shift_over_whole_batch": "减去每一行自己的最大值（axis=1, keepdims=True），而不是整个批量"
+                                  "的最大值：远低于它的行会下溢成 0 / 0。",
+    "softmax_wrong_axis": "每一行是一个样本：沿 axis 1 取最大值和求和（keepdims=True），使每一行之"
+                          "和为 1。",
+    "softmax_over_whole_batch": "每一行单独归一化（沿 axis 1 求和，keepdims=True），而不是除以整个"
+                                "批量的总和。",
+    "loss_not_divided_by_n": "损失是对批量的平均：要把总和除以 N。",
+    "loss_divided_by_n_twice": "只除以 N 一次：对批量求平均，仅此而已。",
+    "loss_mean_over_every_entry": "除以批大小 N，而不是 N * C：对 (N, C) 数组用 np.mean，除以的是"
+                                  "元素个数。",
+    "fancy_index_not_paired": "y[:, t] 会为每一行取出所有标签（得到 N x N 数组）；y[np.arange(N), "
+                              "t] 才是为第 n 行取出它自己的标签。",
+    "loss_sign": "交叉熵是正确类别的对数概率的平均值再取负号。",
+    "log_of_zero": "log(0) 是 -inf：对概率做截断（np.maximum(y, tiny)），或在 log 里加一个很小的 "
+                   "epsilon，使损失保持有限。",
+    "backward_not_divided_by_n": "损失是对批量的平均，所以它的梯度是 (softmax(x) - t) / N：要除以 "
+                                 "N。",
+    "backward_divided_by_n_twice": "(softmax(x) - t) 只除以 N 一次。",
+    "backward_sign": "dL/dx = softmax(x) - t（再除以 N）：概率减去标签。",
+    "backward_uses_scores": "backward 中要用概率 softmax(x)，而不是得分 x：dL/dx = (softmax(x) - "
+                            "t) / N。",
 }
 
 POINTS_MSE = 1
@@ -100,7 +134,7 @@ def check_softmax(student, *, hidden=False):
             safe_passed = safe_passed and extreme
     points = POINTS_SOFTMAX if not details else (1 if safe_passed else 0)
     return report(CheckResult("softmax", points, POINTS_SOFTMAX, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=details))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH), details=details))
 
 
 def check_cross_entropy_error(student, *, hidden=False):
@@ -118,7 +152,8 @@ def check_cross_entropy_error(student, *, hidden=False):
             mistakes.append(key)
     mistake = next((key for key in mistakes if key), None)
     return report(CheckResult("cross_entropy_error", points, POINTS_CROSS_ENTROPY,
-                              mistake=mistake, hint=HINTS.get(mistake, ""), details=details))
+                              mistake=mistake, hint=pick_hint(mistake, HINTS, HINTS_ZH),
+                              details=details))
 
 
 def check_softmax_with_loss(student, *, hidden=False):
@@ -167,7 +202,7 @@ def check_softmax_with_loss(student, *, hidden=False):
     points = POINTS_SOFTMAX_WITH_LOSS - bool(forward_lines) - bool(backward_lines)
     mistake = forward_mistake or backward_mistake
     return report(CheckResult("SoftmaxWithLoss", points, POINTS_SOFTMAX_WITH_LOSS,
-                              mistake=mistake, hint=HINTS.get(mistake, ""),
+                              mistake=mistake, hint=pick_hint(mistake, HINTS, HINTS_ZH),
                               details=forward_lines + backward_lines))
 
 
@@ -307,8 +342,8 @@ def _overflow(value, key):
 def _result(name, max_points, details, mistake):
     if not details:
         return CheckResult(name, max_points, max_points)
-    return CheckResult(name, 0, max_points, mistake=mistake, hint=HINTS.get(mistake, ""),
-                       details=details)
+    return CheckResult(name, 0, max_points, mistake=mistake,
+                       hint=pick_hint(mistake, HINTS, HINTS_ZH), details=details)
 
 
 def _require_callable(name, student):

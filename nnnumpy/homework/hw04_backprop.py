@@ -18,7 +18,7 @@ import numpy as np
 from ..gradcheck import CHECK_H, rel_error
 from ..gradient import numerical_gradient
 from ..layers import Affine, ReLU, SoftmaxWithLoss
-from .core import CheckResult, call_student, diagnose, differences, report
+from .core import CheckResult, call_student, diagnose, differences, pick_hint, report
 
 HINTS = {
     "bias_not_added": "out = x W + b: add the bias (broadcast over the batch).",
@@ -45,6 +45,33 @@ HINTS = {
                          "Affine, W2 and b2 from the second.",
     "did_not_learn": "The network did not learn: check the parts above first, then that the "
                      "update is params[key] -= lr * grads[key], in place.",
+}
+
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "bias_not_added": "out = x W + b：要加上偏置（在批量上广播）。",
+    "w_transposed": "out = x W，其中 W: (D, M)；x W^T 只有在 W 是方阵时才能算。",
+    "x_not_flattened": "先把输入展平，x.reshape(x.shape[0], -1)，使图像 (N, 1, 28, 28) 变成行 (N, "
+                       "784)；保存原来的形状，供 dx 使用。",
+    "dx_w_not_transposed": "dx = dout W^T：dout 是 (N, M)，W 是 (D, M)，所以 dx = dout @ W.T 是 "
+                           "(N, D)。",
+    "dx_not_reshaped": "以 x 在 forward 中的形状返回 dx（dx.reshape(*x_shape)）：前一层期望拿回它"
+                       "自己的形状。",
+    "dw_transposed": "dW = x^T dout 是 (D, M)，与 W 形状相同；dout^T x 是它的转置。",
+    "db_not_summed": "b 由每个样本共享：db = dout.sum(axis=0)，形状为 (M,)，而不是 dout 本身。",
+    "db_summed_over_wrong_axis": "沿批量方向（axis 0）对 dout 求和，得到形状为 (M,) 的 db；axis 1 "
+                                 "是对输出求和。",
+    "gradients_divided_by_n": "不要在 Affine 中除以 N：损失层已经除过了（dout = (p - t) / N），再"
+                              "除一次就成了 1 / N^2。",
+    "misnamed_gradient_attribute": "梯度要保存在优化器读取的名字下：dW 和 db，与参数 W 和 b 一一对"
+                                   "应。",
+    "dout_modified_in_place": "绝不要写入 dout：它仍归调用者所有。",
+    "gradient_missing_keys": "返回一个字典，键为 'W1'、'b1'、'W2'、'b2'，每个梯度的形状与对应参数"
+                             "相同。",
+    "gradients_swapped": "每个梯度从它自己的层取：W1 和 b1 来自第一个 Affine，W2 和 b2 来自第二"
+                         "个。",
+    "did_not_learn": "网络没有学到东西：先检查上面各部分，再检查更新是否为原地的 params[key] -= "
+                     "lr * grads[key]。",
 }
 
 POINTS_FORWARD = 1
@@ -84,7 +111,7 @@ def check_affine_forward(student, *, hidden=False):
         mistake = "x_not_flattened"
     points = 0 if details else POINTS_FORWARD
     return report(CheckResult("affine_forward", points, POINTS_FORWARD, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=details))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH), details=details))
 
 
 def check_affine_backward(student, *, hidden=False):
@@ -132,7 +159,7 @@ def check_affine_backward(student, *, hidden=False):
                or ("x_not_flattened" if only_images_failed else None))
     details = errors + lines["dx"] + lines["dW"] + lines["db"]
     return report(CheckResult("affine_backward", points, POINTS_BACKWARD, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=details))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH), details=details))
 
 
 def check_two_layer_gradient(student, *, hidden=False):
@@ -153,7 +180,7 @@ def check_two_layer_gradient(student, *, hidden=False):
         found = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
         return report(CheckResult("two_layer_gradient", 0, POINTS_GRADIENT,
                                   mistake="gradient_missing_keys",
-                                  hint=HINTS["gradient_missing_keys"],
+                                  hint=pick_hint("gradient_missing_keys", HINTS, HINTS_ZH),
                                   details=[f"gradient returned {found}"]))
     expected = _network_backprop(params, x, t)
     wrong = []
@@ -163,7 +190,7 @@ def check_two_layer_gradient(student, *, hidden=False):
     rows = _numerical_rows(network, given, grads, x, t)
     points = 0 if wrong else POINTS_GRADIENT
     return report(CheckResult("two_layer_gradient", points, POINTS_GRADIENT, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=wrong + rows))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH), details=wrong + rows))
 
 
 def check_training(student, x_train, t_train, x_test, t_test, *, hidden=False,
@@ -200,7 +227,7 @@ def check_training(student, x_train, t_train, x_test, t_test, *, hidden=False,
         lines.append(f"test accuracy {accuracy:.4f} after {epochs} epochs, expected at least "
                      f"{TRAINING_ACCURACY}")
         return report(CheckResult("training", 0, POINTS_TRAINING, mistake="did_not_learn",
-                                  hint=HINTS["did_not_learn"], details=lines))
+                                  hint=pick_hint("did_not_learn", HINTS, HINTS_ZH), details=lines))
     return report(CheckResult("training", POINTS_TRAINING, POINTS_TRAINING, details=lines))
 
 

@@ -53,6 +53,30 @@ HINTS = {
                                   "parameter: every parameter of one update shares the same t.",
 }
 
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "replaced_not_in_place": "要原地更新数组（params[key] -= ... 或 params[key] += v）："
+                             "params[key] = params[key] - ... 会生成一个新数组，而网络的各层仍持有"
+                             "旧数组，于是网络永远学不到东西。",
+    "grads_modified": "update 不能写入 grads（grads[key] *= ...）：请由它们计算出新的数组。",
+    "params_unchanged": "update 什么也没改变：要写入 params 中的数组（params[key] -= ...）；W = W "
+                        "- ... 只是重新绑定了一个局部变量名。",
+    "wrong_sign": "梯度下降沿梯度的反方向走：W <- W - lr * dW。",
+    "lr_ignored": "梯度要乘以学习率 self.lr。",
+    "lr_applied_twice": "学习率只乘一次；这里似乎乘了两次（lr * lr * dW）。",
+    "momentum_sign": "速度累积的是负梯度：v <- momentum * v - lr * dW，然后 W <- W + v。如果写成 "
+                     "+ lr * dW，参数会沿损失往上爬。",
+    "shared_velocity": "每个参数各有一个速度（一个与 params 同键的字典，例如 self.v[key]）：只用一"
+                       "个速度会把不同参数的更新步混在一起。",
+    "velocity_reset": "速度必须在多次更新之间保留（保存在 self 上，只在第一次更新时创建）：每次更"
+                      "新都从零开始的速度会让 Momentum 退化成普通的 SGD。",
+    "no_bias_correction": "Adam 的矩从零开始，所以早期的估计偏小：用 1 - beta1^t 和 1 - beta2^t 来"
+                          "校正（t = 1, 2, ... 为目前为止的更新次数）。",
+    "eps_inside_sqrt": "eps 放在平方根外面：m / (sqrt(v) + eps)，而不是 m / sqrt(v + eps)。",
+    "step_counted_per_parameter": "每调用一次 update 才把步数 t 加一，而不是每个参数加一次：同一次"
+                                  "更新中的所有参数共用同一个 t。",
+}
+
 STEPS = 4
 
 
@@ -234,7 +258,7 @@ def _check_optimizer(name, student, hyper, reference_class, simulate, mistakes, 
     for params, steps in _cases(hidden):
         got, failed, mistake = _student_steps(name, student, hyper, params, steps)
         if failed:
-            return report(verdict(name, max_points, failed, mistake, HINTS))
+            return report(verdict(name, max_points, failed, mistake, HINTS, HINTS_ZH))
         expected = _reference_steps(reference_class, hyper, params, steps)
         alternatives = [simulate(params, steps, **hyper, mistake=form) for form in accepted]
         if any(not _trajectory_differences(got, other) for other in alternatives):
@@ -254,5 +278,5 @@ def _check_optimizer(name, student, hyper, reference_class, simulate, mistakes, 
             except (ValueError, KeyError):
                 found = None
             return report(verdict(name, max_points, [f"with params {shapes}"] + lines, found,
-                                  HINTS))
+                                  HINTS, HINTS_ZH))
     return report(CheckResult(name, max_points, max_points))

@@ -21,7 +21,7 @@ import numpy as np
 from .. import layers
 from ..gradcheck import rel_error
 from ..networks import MultiLayerNet
-from .core import CheckResult, call_student, diagnose, differences, report
+from .core import CheckResult, call_student, diagnose, differences, pick_hint, report
 
 HINTS = {
     "l2_on_biases": "Penalise the weights only (the keys W1, W2, ...), not the biases: a "
@@ -79,6 +79,55 @@ HINTS = {
     "dgamma_dbeta_swapped": "dbeta = sum of dout, dgamma = sum of dout * xn.",
 }
 
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "l2_on_biases": "只惩罚权重（键 W1、W2、...），不惩罚偏置：偏置大并不会让网络过拟合。",
+    "l2_missing_half": "本包的 L2 惩罚项是 (lambda / 2) sum W^2，这样它的梯度恰好是 lambda W：保留"
+                       " 1/2。",
+    "l2_gradient_doubled": "惩罚项中有 1/2，所以 (lambda / 2) W^2 的梯度是 lambda W，而不是 2 "
+                           "lambda W。",
+    "l1_gradient_not_sign": "|W| 的导数是 sign(W)（+1 或 -1），所以 L1 的梯度是 l1_lambda * "
+                            "sign(W)，与 W 的大小无关。",
+    "l1_on_biases": "L1 和 L2 一样，只惩罚权重，不惩罚偏置。",
+    "penalty_not_added": "两个惩罚项都要加上：l2_lambda > 0 时加 L2，l1_lambda > 0 时加 L1。",
+    "nothing_dropped": "在训练模式下，Dropout 以 dropout_ratio 的概率把每个单元置为 0：在 forward "
+                       "中抽取一个掩码。",
+    "keep_and_drop_swapped": "dropout_ratio 是被丢弃的比例：在 rng.random(x.shape) >= "
+                             "dropout_ratio 的地方保留单元。",
+    "dropout_not_rescaled": "反向 Dropout（inverted dropout）把保留下来的单元除以保留概率 1 - "
+                            "dropout_ratio，这样激活值的期望不变，测试时也就不需要缩放。",
+    "rescaled_the_wrong_way": "除以保留概率 1 - dropout_ratio；不要乘以它。",
+    "dropout_at_test_time": "测试时（train=False）Dropout 什么也不做：原样返回 x，不用掩码。",
+    "test_time_scaled": "反向 Dropout 在训练时已经缩放过了：测试时原样返回 x，不要再乘以 1 - "
+                        "dropout_ratio。",
+    "mask_redrawn_in_backward": "backward 必须使用 forward 抽取的那个掩码（保存在 self 上）：新的"
+                                "掩码会把梯度传给已被丢弃的单元。",
+    "backward_not_rescaled": "backward 乘以与 forward 相同的、缩放过的掩码：mask / (1 - "
+                             "dropout_ratio)。",
+    "backward_ignores_mask": "backward：dx = dout * mask / (1 - dropout_ratio)；被丢弃的单元得不到"
+                             "梯度。",
+    "dout_modified_in_place": "绝不要写入 dout：请返回一个新数组。",
+    "eps_outside_sqrt": "用 sqrt(var + eps) 归一化：eps 放在平方根里面。",
+    "unbiased_variance": "批归一化使用批量的普通方差，即 (x - mu)^2 的平均值（x.var(axis=0)），而"
+                         "不是除以 N - 1 的那个。",
+    "statistics_over_features": "均值和方差是按特征、在批量上求的：对 x: (N, D) 取 axis=0。",
+    "running_average_weights_swapped": "running = momentum * running + (1 - momentum) * batch：旧"
+                                       "值的权重是 momentum。",
+    "running_average_not_updated": "在训练模式下，要用批量的均值和方差（原地）更新 running_mean 和"
+                                   " running_var。",
+    "test_uses_batch_statistics": "测试时（train=False）使用 running_mean 和 running_var，而不是测"
+                                  "试批量自己的统计量（只有一个样本的批量会全部变成 beta）。",
+    "bn_backward_without_mean_terms": "x 也参与了均值和方差的计算：dx = (gamma / std) * (dout - "
+                                      "mean(dout) - xn * mean(dout * xn))，均值在批量上求，而不只"
+                                      "是 dout * gamma / std。",
+    "bn_backward_missing_variance_term": "保留方差那一项：dx = (gamma / std) * (dout - mean(dout) "
+                                         "- xn * mean(dout * xn))。",
+    "bn_backward_gamma_missing": "输出是 gamma * xn + beta，所以 dx 带有因子 gamma / std。",
+    "dgamma_dbeta_not_summed": "gamma 和 beta 由批量中的每个样本共享：沿 axis 0 对 dout * xn 和 "
+                               "dout 求和，得到形状 (D,)。",
+    "dgamma_dbeta_swapped": "dbeta = dout 之和，dgamma = dout * xn 之和。",
+}
+
 REGULARIZATION_POINTS = 2
 DROPOUT_POINTS = 2
 BATCHNORM_FORWARD_POINTS = 2
@@ -133,7 +182,8 @@ def check_regularization(student, *, hidden=False):
     points = int(not value_lines) + int(not grad_lines)
     mistake = value_mistake or grad_mistake
     return report(CheckResult("regularization", points, REGULARIZATION_POINTS, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=value_lines + grad_lines))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH),
+                              details=value_lines + grad_lines))
 
 
 _PENALTY_VARIANTS = ["l2_on_biases", "l2_missing_half", "l2_gradient_doubled",
@@ -220,7 +270,8 @@ def check_dropout(student, *, hidden=False):
     points = int(not forward_lines) + int(not backward_lines)
     mistake = forward_mistake or backward_mistake
     return report(CheckResult("Dropout", points, DROPOUT_POINTS, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=forward_lines + backward_lines))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH),
+                              details=forward_lines + backward_lines))
 
 
 def _dropout_forward_differences(out, expected, x, keep, ratio):
@@ -335,7 +386,7 @@ def check_batchnorm_forward(student, *, hidden=False):
     points = int(not train_lines) + int(not test_lines)
     mistake = train_mistake or test_mistake
     return report(CheckResult("BatchNorm forward", points, BATCHNORM_FORWARD_POINTS,
-                              mistake=mistake, hint=HINTS.get(mistake, ""),
+                              mistake=mistake, hint=pick_hint(mistake, HINTS, HINTS_ZH),
                               details=train_lines + test_lines))
 
 
@@ -436,7 +487,8 @@ def check_batchnorm_backward(student, *, hidden=False):
     points = 2 * int(not dx_lines) + int(not param_lines)
     mistake = dx_mistake or param_mistake
     return report(CheckResult(name, points, BATCHNORM_BACKWARD_POINTS, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=dx_lines + param_lines))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH),
+                              details=dx_lines + param_lines))
 
 
 def _batchnorm_backward_variants(x, dout, gamma, eps=1e-5):

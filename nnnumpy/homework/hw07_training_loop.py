@@ -17,7 +17,7 @@ loop stops, which weights it must restore, and sees every batch.
 import numpy as np
 
 from ..optimizers import SGD
-from .core import CheckResult, call_student, report
+from .core import CheckResult, call_student, pick_hint, report
 
 HINTS = {
     "validation_overlaps_training": "The validation samples must not be trained on: split "
@@ -60,6 +60,38 @@ HINTS = {
                                      "network's layers use.",
 }
 
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "validation_overlaps_training": "验证样本不能参与训练：把下标的同一个排列分成两个不相交的部分"
+                                    "（order[:n_val] 和 order[n_val:]）。",
+    "validation_not_shuffled": "随机取一部分作为验证集（取自下标的一个排列），而不是最前面或最后面"
+                               "的几行：按某种顺序存储的数据集会给出一个与其余部分不同的验证集。",
+    "labels_misaligned": "用相同的下标索引 x 和 t，使每个样本保持自己的标签。",
+    "fraction_swapped": "fraction 是留作验证的比例：n_val = round(fraction * N)，其余部分用于训"
+                        "练。",
+    "batches_with_replacement": "一个轮次（epoch）恰好把每个样本用一次：把一个排列"
+                                "（rng.permutation(n)）切成小批量，而不是每次随机抽取一个批量。",
+    "last_batch_dropped": "保留最后那个较小的批量：n = 23、batch_size 为 5 时，各批量有 5、5、5、"
+                          "5 和 3 个样本（range(0, n, batch_size)）。",
+    "not_shuffled": "要打乱顺序：用 rng.permutation(n) 抽取顺序，而不是 range(n)。",
+    "same_order_every_epoch": "每个轮次都要抽取一个新的排列，而且要用传给你的 rng（而不是用固定种"
+                              "子重新创建的生成器）。",
+    "validation_used_for_training": "只在训练部分上训练：验证样本必须保持没见过，这样它们的损失才"
+                                    "能说明网络在新数据上的表现。",
+    "validation_from_test_set": "早停必须使用验证集，绝不能用测试集：测试集只用于最终评分，用它来"
+                                "选择轮次会使这个分数偏乐观。",
+    "patience_off_by_one": "当验证损失连续 `patience` 个轮次没有改善时停止：统计自最佳轮次以来的轮"
+                           "次数，当这个数达到 patience 时停止。",
+    "never_stops": "要提前停止：当验证损失 `patience` 个轮次没有改善时，跳出轮次循环。",
+    "best_epoch_from_zero": "轮次从 1 开始计数（第一个轮次是第 1 轮），与 history['best_epoch'] 和"
+                            "图中一致。",
+    "restored_last_weights": "验证损失改善时保存一份最佳权重的副本（{key: W.copy() ...}），并在最"
+                             "后把它放回去：没有 .copy() 的话，“最佳”数组就是仍在使用、不断变化的"
+                             "那些数组。",
+    "weights_replaced_not_in_place": "原地恢复权重（network.params[key][...] = best[key]）："
+                                     "params 中的新数组并不是网络各层使用的那个数组。",
+}
+
 SPLIT_POINTS = 1
 MINIBATCH_POINTS = 2
 TRAIN_POINTS = 3
@@ -81,7 +113,7 @@ def check_split_validation(student, *, hidden=False):
         if lines:
             label = f"with N={n}, fraction={fraction}"
             return report(CheckResult("split_validation", 0, SPLIT_POINTS, mistake=mistake,
-                                      hint=HINTS.get(mistake, ""),
+                                      hint=pick_hint(mistake, HINTS, HINTS_ZH),
                                       details=[f"{label}: {line}" for line in lines]))
     return report(CheckResult("split_validation", SPLIT_POINTS, SPLIT_POINTS))
 
@@ -151,7 +183,7 @@ def check_minibatches(student, *, hidden=False):
         if lines:
             label = f"with n={n}, batch_size={batch_size}"
             return report(CheckResult("minibatches", 0, MINIBATCH_POINTS, mistake=mistake,
-                                      hint=HINTS.get(mistake, ""),
+                                      hint=pick_hint(mistake, HINTS, HINTS_ZH),
                                       details=[f"{label}: {line}" for line in lines]))
     return report(CheckResult("minibatches", MINIBATCH_POINTS, MINIBATCH_POINTS))
 
@@ -296,7 +328,7 @@ def check_train(student, *, hidden=False):
     points = int(not epoch_lines) + int(not stop_lines) + int(not restore_lines)
     mistake = epoch_mistake or stop_mistake or restore_mistake
     return report(CheckResult("train", points, TRAIN_POINTS, mistake=mistake,
-                              hint=HINTS.get(mistake, ""),
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH),
                               details=epoch_lines + stop_lines + restore_lines))
 
 

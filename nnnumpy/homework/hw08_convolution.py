@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import book, conv
 from ..gradcheck import rel_error
-from .core import CheckResult, call_student, diagnose, differences, report, verdict
+from .core import CheckResult, call_student, diagnose, differences, pick_hint, report, verdict
 
 HINTS = {
     "textbook_layout": "This assignment uses nnnumpy's layout, one matrix per image: "
@@ -68,6 +68,50 @@ HINTS = {
     "dout_modified_in_place": "Never write into dout: the caller still owns it.",
 }
 
+# The same hints in Chinese, printed under NNNUMPY_LANG=zh (see core.language).
+HINTS_ZH = {
+    "textbook_layout": "本作业使用 nnnumpy 的布局，每张图像一个矩阵：(N, C * FH * FW, OH * OW)，每"
+                       "列一个窗口。教材的 (N * OH * OW, C * FH * FW) 是它的转置再堆叠起来。",
+    "kernel_yx_swapped": "第 (c, i, j) 行存放窗口中的像素 (i, j)，i 向下（高度方向），j 向右（宽度"
+                         "方向）：这些偏移似乎弄反了。",
+    "output_yx_swapped": "第 oh * OW + ow 列存放位于第 oh 行、第 ow 列的窗口：输出位置似乎弄反了"
+                         "（ow * OH + oh）。",
+    "offsets_and_positions_mixed": "先把 col 构造成 (N, C, FH, FW, OH, OW) 再 reshape：按 (N, C, "
+                                   "OH, OW, FH, FW) 排列的数组会把卷积核内的偏移和输出位置混在一"
+                                   "起。",
+    "rows_not_channel_first": "行按通道优先排列，即 (c, i, j)，与 W.reshape(FN, -1) 排列滤波器权重"
+                              "的顺序一致。",
+    "padding_ignored": "先在图像的每一边填充 `pad` 个零（np.pad(x, ((0, 0), (0, 0), (pad, pad), "
+                       "(pad, pad)))）。",
+    "stride_ignored": "窗口每次移动 `stride` 个像素：OH = (H + 2 pad - FH) // stride + 1，切片的步"
+                      "长为 stride。",
+    "col2im_assigns": "要累加（+=），不要赋值（=）：窗口重叠的地方，一个像素属于多个窗口，得到的是"
+                      "它们梯度之和。",
+    "padding_not_removed": "col2im 返回原始大小的图像：最后把填充部分切掉（image[:, :, pad:H + "
+                           "pad, pad:W + pad]）。",
+    "bias_not_added": "把偏置 b[f] 加到滤波器 f 的每个输出像素上。",
+    "kernel_flipped": "各层计算的是互相关：W[f, c, i, j] 乘以窗口中的像素 (i, j)，滤波器不翻转。",
+    "output_reshaped_wrong": "W_row @ col 是 (N, FN, OH * OW)：把它 reshape 成 (N, FN, OH, OW)。形"
+                             "如 (N * OH * OW, FN) 的结果则需要 reshape(N, OH, OW, "
+                             "FN).transpose(0, 3, 1, 2)。",
+    "db_not_summed": "b 由每张图像和每个输出像素共享：db = dout 沿 axis 0、2、3 求和，形状为 "
+                     "(FN,)。",
+    "dw_reshaped_wrong": "dW_row = 对各图像求和 dout[n] @ col[n].T，形状为 (FN, C * FH * FW)，各行"
+                         "与 W.reshape(FN, -1) 相同：直接把它 reshape 成 W.shape（(C * FH * FW, "
+                         "FN) 的矩阵要先转置）。",
+    "divided_by_batch_size": "层的梯度是对批量求和：损失已经除以了 N，不要再除一次。",
+    "average_instead_of_max": "最大池化取每个窗口中的最大值，而不是平均值。",
+    "gradient_to_every_tied_max": "当几个像素并列最大时，只把 dout 传给其中第一个（按阅读顺序，与 "
+                                  "np.argmax 相同）：输出每次只随其中一个变化。",
+    "gradient_to_last_tied_max": "当几个像素并列最大时，把 dout 传给其中第一个（np.argmax 的选"
+                                 "择），而不是最后一个。",
+    "pool_gradient_assigned": "步幅小于窗口时窗口会重叠：把每个窗口的 dout 累加（+=）到它的最大值"
+                              "像素上，不要赋值。",
+    "gradient_spread_evenly": "最大池化的梯度只传给每个窗口中的最大值像素；把 dout 平摊到整个窗口"
+                              "是平均池化的反向传播。",
+    "dout_modified_in_place": "绝不要写入 dout：它仍归调用者所有。",
+}
+
 IM2COL_POINTS = 2
 COL2IM_POINTS = 2
 CONV_FORWARD_POINTS = 2
@@ -110,7 +154,7 @@ def check_im2col(student, *, hidden=False):
             mistake = None if failed else diagnose(col, _im2col_variants(
                 x, filter_h, filter_w, stride, pad))
             return report(verdict("im2col", IM2COL_POINTS, [f"{label}: {line}" for line in lines],
-                                  mistake, HINTS))
+                                  mistake, HINTS, HINTS_ZH))
     return report(CheckResult("im2col", IM2COL_POINTS, IM2COL_POINTS))
 
 
@@ -155,7 +199,7 @@ def check_col2im(student, *, hidden=False):
             mistake = None if failed else diagnose(image, _col2im_variants(
                 col, shape, filter_h, filter_w, stride, pad))
             return report(verdict("col2im", COL2IM_POINTS, [f"{label}: {line}" for line in lines],
-                                  mistake, HINTS))
+                                  mistake, HINTS, HINTS_ZH))
     return report(CheckResult("col2im", COL2IM_POINTS, COL2IM_POINTS))
 
 
@@ -214,7 +258,7 @@ def check_convolution_forward(student, *, hidden=False):
             mistake = None if failed else diagnose(out, _conv_forward_variants(x, W, b, stride,
                                                                                pad))
             return report(verdict("Convolution forward", CONV_FORWARD_POINTS,
-                                  [f"{label}: {line}" for line in lines], mistake, HINTS))
+                                  [f"{label}: {line}" for line in lines], mistake, HINTS, HINTS_ZH))
     return report(CheckResult("Convolution forward", CONV_FORWARD_POINTS, CONV_FORWARD_POINTS))
 
 
@@ -273,7 +317,7 @@ def check_convolution_backward(student, *, hidden=False):
     points = sum(not lines for lines in found.values())
     mistake = next((mistakes[key] for key in found if mistakes.get(key)), None)
     return report(CheckResult(name, points, CONV_BACKWARD_POINTS, mistake=mistake,
-                              hint=HINTS.get(mistake, ""),
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH),
                               details=found["dx"] + found["dW"] + found["db"]))
 
 
@@ -356,7 +400,8 @@ def check_max_pooling(student, *, hidden=False):
     points = int(not forward_lines) + 2 * int(not backward_lines)
     mistake = forward_mistake or backward_mistake
     return report(CheckResult("MaxPooling", points, POOLING_POINTS, mistake=mistake,
-                              hint=HINTS.get(mistake, ""), details=forward_lines + backward_lines))
+                              hint=pick_hint(mistake, HINTS, HINTS_ZH),
+                              details=forward_lines + backward_lines))
 
 
 def _pool_forward_variants(x, pool_h, pool_w, stride, pad):

@@ -1,0 +1,117 @@
+"""The language of the printed verdicts: English by default, Chinese under NNNUMPY_LANG=zh."""
+
+import importlib
+import json
+import re
+
+import pytest
+
+from nnnumpy.homework import hw01_gradients
+from nnnumpy.homework.core import (
+    LANG_ENV,
+    RESULTS_ENV,
+    CheckResult,
+    call_student,
+    language,
+    pick_hint,
+    verdict,
+)
+
+MODULES = ("hw01_gradients", "hw02_activations", "hw03_losses", "hw04_backprop",
+           "hw05_optimizers", "hw06_regularization", "hw07_training_loop", "hw08_convolution")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@pytest.fixture
+def english(monkeypatch):
+    """No language chosen anywhere: the default."""
+    for variable in (LANG_ENV, *LOCALE_VARIABLES):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def diff_forward(f, x, h=1e-4):
+    return (f(x + h) - f(x)) / h
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_hint_has_a_chinese_twin(name):
+    module = importlib.import_module(f"nnnumpy.homework.{name}")
+    assert set(module.HINTS_ZH) == set(module.HINTS)
+    for key, sentence in module.HINTS_ZH.items():
+        assert CJK.search(sentence), (name, key, sentence)
+        assert sentence != module.HINTS[key]
+
+
+def test_language_follows_the_variable_then_the_locale(english, monkeypatch):
+    assert language() == "en"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert language() == "zh"
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    assert language() == "en"
+    monkeypatch.setenv(LANG_ENV, "zh")
+    assert language() == "zh"
+    monkeypatch.setenv(LANG_ENV, "en")
+    assert language() == "en"
+    monkeypatch.setenv(LANG_ENV, "zh_TW")
+    assert language() == "zh"
+
+
+def test_an_unknown_language_is_an_error_naming_the_variable(english, monkeypatch):
+    monkeypatch.setenv(LANG_ENV, "fr")
+    with pytest.raises(ValueError, match="NNNUMPY_LANG.*'fr'"):
+        language()
+
+
+def test_pick_hint_falls_back_to_english_and_to_nothing(english, monkeypatch):
+    hints, hints_zh = {"a": "add b", "b": "sum db"}, {"a": "加上 b"}
+    assert pick_hint("a", hints, hints_zh) == "add b"
+    monkeypatch.setenv(LANG_ENV, "zh")
+    assert pick_hint("a", hints, hints_zh) == "加上 b"
+    assert pick_hint("b", hints, hints_zh) == "sum db"
+    assert pick_hint("c", hints, hints_zh) == ""
+    assert pick_hint(None, None) == ""
+
+
+def test_verdict_words_are_chinese_under_zh(english, monkeypatch):
+    result = verdict("affine", 2, ["db has shape (4, 5)"], "db_not_summed",
+                     {"db_not_summed": "sum dout"}, {"db_not_summed": "对 dout 求和"})
+    assert "FAIL (0/2 points)" in str(result) and "hint: sum dout" in str(result)
+    monkeypatch.setenv(LANG_ENV, "zh")
+    result = verdict("affine", 2, ["db has shape (4, 5)"], "db_not_summed",
+                     {"db_not_summed": "sum dout"}, {"db_not_summed": "对 dout 求和"})
+    text = str(result)
+    assert "affine: 未通过 (0/2 分)" in text
+    assert "疑似错误: db not summed" in text and "提示: 对 dout 求和" in text
+    assert "FAIL" not in text and "hint" not in text
+    assert "通过 (1/1 分)" in str(CheckResult("a", 1, 1))
+
+
+def test_a_stub_is_named_in_chinese_and_still_says_not_implemented(english, monkeypatch):
+    def stub(x):
+        raise NotImplementedError()
+
+    monkeypatch.setenv(LANG_ENV, "zh")
+    line = call_student("f", stub, 1)[1][0]
+    assert "尚未实现" in line and "not implemented yet" in line
+
+
+def test_a_failing_check_prints_the_hint_in_the_chosen_language(english, monkeypatch, capsys,
+                                                               tmp_path):
+    results = tmp_path / "results.jsonl"
+    monkeypatch.setenv(RESULTS_ENV, str(results))
+    english_result = hw01_gradients.check_numerical_diff(diff_forward)
+    printed = capsys.readouterr().out
+    assert hw01_gradients.HINTS["forward_difference"] in printed
+    assert not CJK.search(printed)
+
+    monkeypatch.setenv(LANG_ENV, "zh")
+    chinese_result = hw01_gradients.check_numerical_diff(diff_forward)
+    printed = capsys.readouterr().out
+    assert hw01_gradients.HINTS_ZH["forward_difference"] in printed
+    assert hw01_gradients.HINTS["forward_difference"] not in printed
+
+    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines()]
+    assert [row["mistake"] for row in rows] == ["forward_difference"] * 2
+    assert [row["points"] for row in rows] == [english_result.points, chinese_result.points]
+    assert rows[1]["hint"] == hw01_gradients.HINTS_ZH["forward_difference"]
