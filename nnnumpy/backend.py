@@ -4,7 +4,9 @@ Computation follows the data: a function that needs an array module asks
 ``xp = get_array_module(x)`` and gets NumPy for NumPy arrays, CuPy for CuPy
 arrays, so one layer serves both. The *backend setting* only decides where new
 arrays (initial weights, training batches) are created. Choose it with the
-environment variable ``NNNUMPY_BACKEND=cupy`` or ``set_backend("cupy")``.
+environment variable ``NNNUMPY_BACKEND=cupy`` or ``set_backend("cupy")``. The variable
+is read on first use, not at import, so that a wrong value can still be overridden
+with ``set_backend``; unset or empty, it means NumPy.
 
 Arrays go back to NumPy with ``to_numpy`` only at the edges: printing,
 plotting, saving, the trainer's history.
@@ -16,6 +18,7 @@ import sys
 import numpy as np
 
 BACKENDS = ("numpy", "cupy")
+ENVIRONMENT_VARIABLE = "NNNUMPY_BACKEND"
 
 CUPY_INSTALL_HINT = (
     "Install the CuPy wheel that matches your CUDA toolkit, for example "
@@ -66,10 +69,29 @@ def set_backend(name):
 
 def get_backend():
     """Name of the current backend; read from ``NNNUMPY_BACKEND`` on first use."""
-    global _backend_name
     if _backend_name is None:
-        set_backend(os.environ.get("NNNUMPY_BACKEND", "numpy"))
+        name = backend_from_environment()
+        try:
+            set_backend(name)
+        except (ImportError, RuntimeError) as error:
+            raise type(error)(f"{ENVIRONMENT_VARIABLE}={name}: {error}") from error
     return _backend_name
+
+
+def backend_from_environment():
+    """The backend that ``NNNUMPY_BACKEND`` names: "numpy" when it is unset or empty.
+
+    An empty value counts as unset, as ``NNNUMPY_BACKEND= python ...`` is how a shell
+    clears a setting for one command. Any other value must name a backend.
+    """
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "")
+    name = value.strip().lower()
+    if name == "":
+        return "numpy"
+    if name not in BACKENDS:
+        raise ValueError(f"{ENVIRONMENT_VARIABLE}={value!r} names no backend: it must be "
+                         f"one of {', '.join(BACKENDS)} (unset or empty: numpy)")
+    return name
 
 
 def backend_module():

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import secrets
+import stat
 import zipfile
 from pathlib import Path
 
@@ -97,10 +98,17 @@ def write_atomically(path, content):
 
     Either the whole file appears or, on any failure, nothing changes. The file gets the
     permissions of any new file (0666 less the umask), not ``tempfile.mkstemp``'s 0600.
+    An existing ``path`` must be a regular file (or a link to one): the rename replaces
+    what is there, and would turn a device such as /dev/null or a named pipe into a
+    plain file; anything else is a ValueError and is left as it is.
     """
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    kind = special_file_kind(path)
+    if kind is not None:
+        raise ValueError(f"path {path}: is {kind}, not a regular file; writing would "
+                         "replace it, so give the name of a new or a regular file")
     temporary = temporary_beside(path)
     try:
         with open(temporary, "xb") as stream:
@@ -112,6 +120,22 @@ def write_atomically(path, content):
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def special_file_kind(path):
+    """What ``path`` is when it exists but is no regular file ("a named pipe (FIFO)", ...);
+    None for a regular file or a missing one. A symbolic link is judged by its target."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket")]
+    for is_kind, kind in kinds:
+        if is_kind(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "a special file"
 
 
 def temporary_beside(path):

@@ -33,7 +33,8 @@ def save_figure(figure, path):
     """Save in the format the suffix names (.png, .pdf, .svg, ...), creating the folder.
 
     The file appears whole or not at all. Returns the path; ValueError for a suffix
-    that names no image format.
+    that names no image format, or for an existing ``path`` that is not a regular file
+    (a named pipe, a device such as /dev/null), which is left as it is.
     """
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")

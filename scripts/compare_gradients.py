@@ -27,6 +27,7 @@ from nnnumpy.cli import (
     non_negative_int,
     positive_int,
     run,
+    use_backend,
 )
 from nnnumpy.gradcheck import rel_error
 from nnnumpy.gradient import central_difference_at
@@ -136,6 +137,7 @@ def sample_entries(net, count, rng):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     check_output("--plot", args.plot, figure_formats())
+    use_backend(None)   # a wrong NNNUMPY_BACKEND is one error line, not a traceback
     x, t, source = get_batch(args)
     net = TwoLayerNet(x.shape[1], args.hidden_size, 10, weight_init_std=args.init,
                       activation=args.activation, dtype=np.float64, seed=args.seed)

@@ -5,8 +5,12 @@
     python scripts/train_mnist.py --gradient numerical --hidden-size 10 --train-size 1000 \\
         --epochs 5 --lr 0.2          # backprop's slow ancestor, on a small subset
 
-Output paths are checked before training starts; the weights are saved before the
-plot is drawn, and a Ctrl-C during the save waits for it to finish.
+Output paths are checked before training starts (each must be new or a regular file,
+and no two flags may name the same one), and so is the memory the network needs; the
+weights are saved before the plot is drawn. The first Ctrl-C, or a SIGTERM (from
+``timeout``, a job scheduler, a notebook server), stops after the current batch and
+saves; a second Ctrl-C stops at once and saves nothing; a Ctrl-C or SIGTERM during the
+save waits for it to finish.
 """
 
 import argparse
@@ -14,23 +18,31 @@ import math
 import sys
 import time
 
+import numpy as np
+
 from nnnumpy import backend
 from nnnumpy.augment import RandomShift
 from nnnumpy.backend import to_numpy
 from nnnumpy.cli import (
+    EXIT_TERMINATED,
     HelpFormatter,
     UsageError,
+    check_distinct_outputs,
+    check_memory,
     check_output,
+    gib,
     init_value,
     load_data,
+    non_negative_float,
     non_negative_int,
     positive_float,
     positive_int,
     run,
     use_backend,
+    user_path,
 )
 from nnnumpy.datasets.mnist import search_root
-from nnnumpy.interrupt import DeferInterrupt
+from nnnumpy.interrupt import DeferInterrupt, TerminateAsInterrupt
 from nnnumpy.io import save_params
 from nnnumpy.networks import MultiLayerNet, SimpleConvNet, TwoLayerNet
 from nnnumpy.networks.base import ACTIVATIONS
@@ -46,6 +58,14 @@ DEFAULTS = {"hidden_size": 300, "epochs": 12, "batch_size": 100, "optimizer": "m
             "lr_decay": 0.8, "init": "he", "activation": "relu", "seed": 0}
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.05,
               "rmsprop": 0.001, "adam": 0.001}
+# Arrays of the parameters' size each optimizer keeps (velocity, squared-gradient sums).
+OPTIMIZER_STATE = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1,
+                   "adam": 2}
+# SimpleConvNet's defaults on a 28 x 28 image: 30 filters of 5 x 5 pixels, each giving a
+# 24 x 24 map, pooled 2 x 2 into 30 x 12 x 12 features.
+FILTERS, FILTER_PIXELS, MAP_PIXELS, POOLED_FEATURES = 30, 5 * 5, 24 * 24, 30 * 12 * 12
+# Memory of Python with NumPy and the libraries loaded, before any data (about 0.2 GB).
+INTERPRETER_BYTES = 2**28
 
 
 def build_parser():
@@ -63,18 +83,20 @@ def build_parser():
                         help="units per hidden layer (default: 300 for mlp, 100 for "
                              "convnet); two or more values (or any of --weight-decay, "
                              "--dropout, --batchnorm) build a MultiLayerNet")
-    parser.add_argument("--weight-decay", type=float, default=0.0,
-                        help="L2 penalty lambda on the weights")
-    parser.add_argument("--dropout", type=float, default=0.0, metavar="RATIO",
-                        help="dropout ratio after each hidden activation (0: none)")
+    parser.add_argument("--weight-decay", type=non_negative_float, default=None,
+                        help="mlp only: L2 penalty lambda on the weights (default: 0)")
+    parser.add_argument("--dropout", type=float, default=None, metavar="RATIO",
+                        help="mlp only: dropout ratio after each hidden activation "
+                             "(default: 0, none)")
     parser.add_argument("--batchnorm", action="store_true",
-                        help="batch normalisation before each hidden activation")
+                        help="mlp only: batch normalisation before each hidden activation")
     parser.add_argument("--shift", type=int, default=0, metavar="PIXELS",
                         help="data augmentation: move each training image by a random "
                              "offset of up to this many pixels per axis (0 to 13), anew at "
                              "every step (0: none)")
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS),
-                        default=DEFAULTS["activation"], help="hidden activation")
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default=None,
+                        help=f"mlp only: hidden activation (default: {DEFAULTS['activation']}; "
+                             "the convnet's is relu)")
     parser.add_argument("--init", type=init_value, default=DEFAULTS["init"],
                         help="initial weight std: 'he', 'xavier' or a number such as 0.01")
     parser.add_argument("--epochs", type=positive_int, default=DEFAULTS["epochs"],
@@ -172,11 +194,19 @@ def human_time(seconds):
     return f"{seconds / 86400:.0f} days"
 
 
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.weight_decay < 0:
-        parser.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
+def check_arguments(parser, args):
+    """The checks argparse cannot make alone; fills the defaults that depend on others."""
+    if args.model == "convnet":
+        mlp_only = {"--weight-decay": args.weight_decay, "--dropout": args.dropout,
+                    "--batchnorm": args.batchnorm or None, "--activation": args.activation}
+        given = [flag for flag, value in mlp_only.items() if value is not None]
+        if given:
+            parser.error(f"--model convnet takes no {', '.join(given)}: SimpleConvNet's "
+                         "hidden layers are fixed (ReLU, no dropout, batch norm or weight "
+                         "decay); these flags are for --model mlp")
+    args.weight_decay = 0.0 if args.weight_decay is None else args.weight_decay
+    args.dropout = 0.0 if args.dropout is None else args.dropout
+    args.activation = DEFAULTS["activation"] if args.activation is None else args.activation
     if not 0 <= args.dropout < 1:
         parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
     if not 0 <= args.shift <= 13:
@@ -191,10 +221,70 @@ def main(argv=None):
     if args.plot_filters and args.model != "convnet":
         parser.error("--plot-filters needs --model convnet (a fully connected net has no "
                      "filters)")
-    plot_path = check_output("--plot", args.plot, figure_formats())
-    filters_path = check_output("--plot-filters", args.plot_filters, figure_formats())
-    save_path = check_output("--save", args.save)
+    if args.data_dir is not None:
+        args.data_dir = user_path("--data-dir", args.data_dir)
+
+
+def weight_shapes(args):
+    """(fan_in, fan_out) of each weight matrix the flags ask for, before any is made."""
+    if args.model == "convnet":
+        hidden = args.hidden_sizes[0]
+        return [(FILTER_PIXELS, FILTERS), (POOLED_FEATURES, hidden), (hidden, 10)]
+    sizes = [784, *args.hidden_sizes, 10]
+    return list(zip(sizes[:-1], sizes[1:]))
+
+
+def memory_needed(args):
+    """Bytes the run needs at its peak, estimated from the flags; and what makes them up.
+
+    Training holds the parameters, their gradients and the optimizer's state (one more
+    copy for momentum, two for Adam), a float64 copy and gradient for numerical
+    gradients, all 70,000 images (``--train-size`` keeps a view of them), and the
+    activations of the largest batch, besides the interpreter itself. Drawing the initial
+    weights takes, for the largest matrix, two float64 arrays of its size whatever the
+    dtype (the draw, and std times it), besides the matrices drawn before it.
+    """
+    itemsize = np.dtype(args.dtype).itemsize
+    shapes = weight_shapes(args)
+    count = sum(fan_in * fan_out + fan_out for fan_in, fan_out in shapes)
+    largest = max(fan_in * fan_out for fan_in, fan_out in shapes)
+    copies = 2 + OPTIMIZER_STATE[args.optimizer]
+    numerical = 2 * count * 8 if args.gradient == "numerical" else 0
+    data = 70000 * 784 * itemsize
+    batch = max(args.batch_size, 500 if args.model == "convnet" else 2000)
+    widths = sum(fan_out for _, fan_out in shapes)
+    if args.model == "convnet":   # im2col's columns; the maps of conv, ReLU and pooling
+        widths += MAP_PIXELS * FILTER_PIXELS + 3 * FILTERS * MAP_PIXELS
+    activations = 3 * batch * widths * itemsize
+    training = INTERPRETER_BYTES + copies * count * itemsize + numerical + data + activations
+    drawing = INTERPRETER_BYTES + data + count * itemsize + 2 * largest * 8
+    details = (f"{count:,} parameters, {gib(count * itemsize)} as {args.dtype}; "
+               f"{gib(training)} to train with {args.optimizer}, {gib(drawing)} to draw the "
+               f"initial weights")
+    return max(training, drawing), details
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_arguments(parser, args)
+    outputs = {"--save": check_output("--save", args.save),
+               "--plot": check_output("--plot", args.plot, figure_formats()),
+               "--plot-filters": check_output("--plot-filters", args.plot_filters,
+                                              figure_formats())}
+    check_distinct_outputs(outputs)
     use_backend(args.backend)
+    needed, details = memory_needed(args)
+    check_memory(f"--model {args.model} --hidden-sizes "
+                 f"{' '.join(map(str, args.hidden_sizes))}", needed, details)
+    with TerminateAsInterrupt() as termination:
+        return train_and_report(args, outputs, termination)
+
+
+def train_and_report(args, outputs, termination):
+    """Load the data, build and train the network, save and plot; returns the exit status."""
+    save_path, plot_path, filters_path = (outputs["--save"], outputs["--plot"],
+                                          outputs["--plot-filters"])
     lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
     started = time.perf_counter()
 
@@ -206,7 +296,15 @@ def main(argv=None):
     print(f"data: {name} from {search_root(args.data_dir)}: {x_train.shape[0]} training and "
           f"{x_test.shape[0]} test images")
 
-    network = build_network(args)
+    try:
+        with np.errstate(over="raise"):
+            network = build_network(args)
+    except MemoryError as error:   # the estimate above is approximate
+        raise UsageError(f"not enough memory for the network: {error}") from None
+    except FloatingPointError:
+        raise UsageError(f"--init {args.init}: the initial weights overflow {args.dtype} "
+                         f"(whose largest number is {np.finfo(args.dtype).max:.3g}); 'he', "
+                         "'xavier' or a std of about 0.01 are usual") from None
     print(f"network: {network}, init {args.init}; {args.optimizer} lr {lr} "
           f"(x{args.lr_decay} per epoch), "
           f"batch {args.batch_size}, {args.epochs} epochs, {args.gradient} gradients, "
@@ -227,7 +325,13 @@ def main(argv=None):
     try:
         history = trainer.fit()
     except TrainingDiverged as error:
-        raise UsageError(f"training diverged: {error}") from None
+        raise UsageError(f"training diverged: {error}"
+                         + (f"; {save_path} not saved" if save_path else "")) from None
+    except KeyboardInterrupt:
+        if save_path:
+            print(f"stopped at once by a second Ctrl-C: {save_path} not saved (one Ctrl-C "
+                  "stops after the batch and saves)", file=sys.stderr)
+        raise
 
     if save_path:
         with DeferInterrupt(f"saving {save_path}"):
@@ -243,9 +347,14 @@ def main(argv=None):
         print(f"filters: {filters_path}")
     epochs_done = len(history["test_acc"])
     total = time.perf_counter() - started
+    stopped = ""
+    if trainer.interrupted:
+        stopped = " (stopped by SIGTERM)" if termination.received else " (interrupted)"
     print(f"done: test accuracy {history['test_acc'][-1]:.4f} after {epochs_done} epochs "
           f"({len(history['loss'])} iterations), {sum(history['epoch_time']):.1f} s training, "
-          f"{total:.1f} s in all" + (" (interrupted)" if trainer.interrupted else ""))
+          f"{total:.1f} s in all{stopped}")
+    if termination.received:
+        return EXIT_TERMINATED
     if trainer.not_learning and history["test_acc"][-1] < 0.15 and not trainer.interrupted:
         why = "the warning above says why" if not args.quiet else trainer.not_learning
         raise UsageError(f"the network learned nothing (test accuracy "
