@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm  # text bars: in a notebook without ipywidgets, tqdm.auto warns
 
 from .backend import get_array_module, to_numpy
-from .checks import check_finite, check_labels
+from .checks import check_finite, check_labels, check_real_data, is_finite_number
 from .functions import softmax_cross_entropy
 from .interrupt import StopOnInterrupt
 from .optimizers import make_optimizer
@@ -24,6 +24,32 @@ GRADIENT_METHODS = ("backprop", "numerical")
 
 class TrainingDiverged(FloatingPointError):
     """The loss became NaN or infinite: the learning rate is usually too large."""
+
+    @classmethod
+    def at(cls, value, iteration, epoch, lr, network):
+        """The error for a loss ``value`` (NaN or inf) at ``iteration``, saying why.
+
+        At iteration 1 no update has happened yet, so the cause is the initial network
+        (its weights or its penalty) or the data, never the learning rate. Later, a plain
+        gradient step also multiplies the weights by 1 - lr * lambda: with lr * lambda
+        above 1 the weight decay alone makes them grow in sign-flipping steps.
+        """
+        where = f"the loss became {value} at iteration {iteration} (epoch {epoch})"
+        decay = getattr(network, "weight_decay_lambda", 0.0)
+        if iteration == 1:
+            penalty = f", the weight decay ({decay:g})" if decay else ""
+            return cls(f"{where}, on the first batch, before any update: the learning rate "
+                       f"is not the cause. The untrained network's loss is already not "
+                       f"finite: the initial weights (weight_init_std: 'he', 'xavier' or "
+                       f"about 0.01 are usual){penalty} or the inputs (best scaled to about "
+                       f"[0, 1]) are too large; try smaller ones")
+        if lr is not None and decay and lr * decay > 1:
+            return cls(f"{where}; the learning rate {lr} times the weight decay {decay:g} is "
+                       f"{lr * decay:g}, and each step multiplies the weights by "
+                       f"1 - lr * lambda: make the weight decay or the learning rate smaller, "
+                       f"so that their product is well below 1")
+        return cls(f"{where}; the learning rate {lr} is probably too large: try a smaller "
+                   "one (for example ten times smaller)")
 
 
 class Trainer:
@@ -74,13 +100,19 @@ class Trainer:
         if gradient not in GRADIENT_METHODS:
             raise ValueError(f"gradient must be one of {GRADIENT_METHODS}, got {gradient!r}")
         self.gradient = gradient
-        if not 0 <= validation_split < 1:
+        if not (is_finite_number(validation_split) and 0 <= validation_split < 1):
             raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
         if patience is not None:
-            check_count("patience", patience)
+            patience = check_count("patience", patience)
             if validation_split == 0:
                 raise ValueError("patience (early stopping) needs a validation_split > 0")
         self.patience = patience
+        if train_eval_size is not None:
+            train_eval_size = check_count("train_eval_size", train_eval_size,
+                                          "None (all) or a positive integer")
+        if lr_schedule is not None and not callable(lr_schedule):
+            raise TypeError("lr_schedule must be None or a callable (lr0, epoch) -> lr, "
+                            f"got {type(lr_schedule).__name__}")
         self.lr_schedule = lr_schedule
         if augment is not None and not callable(augment):
             raise TypeError("augment must be None or a callable x_batch -> x_batch, "
@@ -90,6 +122,9 @@ class Trainer:
             raise TypeError("on_epoch must be None or a callable history -> None, "
                             f"got {type(on_epoch).__name__}")
         self.on_epoch = on_epoch
+        if not isinstance(optimizer, str) and not callable(getattr(optimizer, "update", None)):
+            raise TypeError("optimizer must be a name ('sgd', 'adam', ...) or an object with "
+                            f"update(params, grads), got {type(optimizer).__name__}")
         self.optimizer = (make_optimizer(optimizer, **(optimizer_params or {}))
                           if isinstance(optimizer, str) else optimizer)
         self.verbose = verbose
@@ -246,10 +281,8 @@ class Trainer:
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             lr = getattr(self.optimizer, "lr", None)
-            raise TrainingDiverged(
-                f"the loss became {values[bad[0]]} at iteration {first_iteration + bad[0]} "
-                f"(epoch {epoch + 1}); the learning rate {lr} is probably too large: "
-                "try a smaller one (for example ten times smaller)")
+            raise TrainingDiverged.at(values[bad[0]], first_iteration + bad[0], epoch + 1, lr,
+                                      self.network)
         self.history["loss"].extend(float(v) for v in values)
         bar.set_postfix(loss=f"{values[-1]:.4f}", refresh=False)
 
@@ -303,19 +336,35 @@ class Trainer:
         if self.not_learning or self.stop_requested or not enough \
                 or accuracy >= 1.5 / self.num_classes:
             return
-        end = float(np.mean(self.history["loss"][-10:]))
+        losses = self.history["loss"]
+        first, start, end = losses[0], float(np.mean(losses[:10])), float(np.mean(losses[-10:]))
         guessing = math.log(self.num_classes)   # the loss of equal scores for every class
         lr = self.history["lr"][0]   # where it started, before any schedule
-        if end > 0.8 * guessing:
-            cause = (f"the training loss is {end:.3g}, no better than guessing (ln "
-                     f"{self.num_classes} = {guessing:.3g}). Most often the learning rate "
-                     f"({lr:g} at the start) is far too large: the weights overshoot and "
-                     "the ReLU units die. Try one ten times smaller; if the loss then falls "
-                     "too slowly, the learning rate or the initial weights were too small "
-                     "instead")
-        else:
+        few_iterations = 20   # below this, the first ten losses and the last ten overlap
+        stuck = (f"the training loss is {end:.3g}, no better than guessing (ln "
+                 f"{self.num_classes} = {guessing:.3g})")
+        if end <= 0.8 * guessing:
             cause = (f"the training loss fell to {end:.3g} but the test accuracy did not: "
                      "check that the test labels belong to the test images")
+        elif max(losses) > 1.5 * first:   # it rose well above where it started: overshoot
+            cause = (f"{stuck}, after rising from {first:.3g} to {max(losses):.3g}: the "
+                     f"learning rate ({lr:.4g} at the start) is far too large: the weights "
+                     "overshoot and the ReLU units die. Try one ten times smaller")
+        elif len(losses) < few_iterations:
+            cause = (f"{stuck}, after only {len(losses)} iteration(s): too few steps to "
+                     "learn anything, or to tell why not; train on more samples or for more "
+                     "epochs")
+        elif abs(end - start) < 0.05 * start:   # it hardly moved: the steps are tiny
+            cause = (f"{stuck}, and it hardly moved in {len(losses)} iterations (from "
+                     f"{start:.4g} to {end:.4g}): the steps are too small. The learning rate "
+                     f"({lr:.4g} at the start) is probably far too small (or the initial "
+                     "weights are so small that the gradients vanish); try one ten or a "
+                     "hundred times larger")
+        else:
+            cause = (f"{stuck}. The learning rate ({lr:.4g} at the start) may be far too "
+                     "large (the weights overshoot and the ReLU units die: try one ten "
+                     "times smaller) or, if the loss then falls too slowly, the learning "
+                     "rate or the initial weights are too small")
         self.not_learning = (f"test accuracy {accuracy:.4f} after {epoch + 1} epoch(s) is "
                              f"chance level (1/{self.num_classes}): the network is not "
                              f"learning; {cause}")
@@ -326,23 +375,26 @@ class Trainer:
             tqdm.write(message)
 
 
-def check_count(name, value):
+def check_count(name, value, expected="a positive integer"):
+    """A count: an integer >= 1, Python's or NumPy's (not a bool); returns it as an int."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
     return int(value)
 
 
 def check_data(x_name, t_name, x, t, network):
-    """x: (N, D) or (N, ...) of finite numbers, as the network takes them; t: (N,) or (N, C)."""
+    """x: (N, D) or (N, ...) of finite real numbers, as the network takes them; t: (N,) or
+    (N, C). Looks at shapes and dtypes, and at x's min and max: nothing is copied."""
     if not hasattr(x, "shape") or x.ndim < 2 or x.shape[0] == 0:
         raise ValueError(f"{x_name} must be an array (N, D) with N > 0, "
                          f"got {getattr(x, 'shape', type(x).__name__)}")
     if not hasattr(t, "shape") or t.ndim not in (1, 2) or t.shape[0] != x.shape[0]:
         raise ValueError(f"{t_name} must have {x.shape[0]} labels to match {x_name}, "
                          f"got shape {getattr(t, 'shape', type(t).__name__)}")
+    check_real_data(x_name, x)
     if hasattr(network, "check_shapes"):
         try:
-            network.check_shapes(x[:1], t[:1])
+            network.check_shapes(x, t)
         except ValueError as error:
             raise ValueError(f"{x_name}/{t_name}: {error}") from None
     check_finite(x_name, x)
