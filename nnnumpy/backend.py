@@ -21,9 +21,10 @@ BACKENDS = ("numpy", "cupy")
 ENVIRONMENT_VARIABLE = "NNNUMPY_BACKEND"
 
 CUPY_INSTALL_HINT = (
-    "Install the CuPy wheel that matches your CUDA toolkit, for example "
-    "'pip install cupy-cuda12x' for CUDA 12.x or 'pip install cupy-cuda11x' for CUDA 11.x "
-    "(run 'nvidia-smi' to see your CUDA version), or 'pip install \"nnnumpy[gpu]\"'."
+    "Install the CuPy wheel that matches your CUDA version: 'pip install cupy-cuda13x' "
+    "for CUDA 13.x, 'pip install cupy-cuda12x' for CUDA 12.x or 'pip install cupy-cuda11x' "
+    "for CUDA 11.x (run 'nvidia-smi' to see your CUDA version); 'pip install "
+    "\"nnnumpy[gpu]\"' installs the CUDA 12 wheel."
 )
 
 _backend_name = None

@@ -90,7 +90,7 @@ class Trainer:
         check_data("x_train", "t_train", x_train, t_train, network)
         check_data("x_test", "t_test", x_test, t_test, network)
         self.num_classes = getattr(network, "output_size", None) \
-            or int(np.shape(network.predict(x_test[:1]))[-1])
+            or count_classes(network, x_test[:1])
         check_labels("t_train", t_train, self.num_classes)
         check_labels("t_test", t_test, self.num_classes)
         self.epochs = check_count("epochs", epochs)
@@ -398,6 +398,14 @@ def check_data(x_name, t_name, x, t, network):
         except ValueError as error:
             raise ValueError(f"{x_name}/{t_name}: {error}") from None
     check_finite(x_name, x)
+
+
+def count_classes(network, x):
+    """The number of classes a network without ``output_size`` scores: one prediction,
+    made where the network's parameters live (the caller's x may be on the host)."""
+    W1 = network.params["W1"]
+    x = get_array_module(W1).asarray(x).astype(W1.dtype, copy=False)
+    return int(np.shape(network.predict(x))[-1])
 
 
 def as_network_data(xp, x, t, dtype):

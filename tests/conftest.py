@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -62,23 +63,52 @@ def assert_png(path):
 
 
 AVAILABLE_BACKENDS = available_backends()
+# "fakecupy" runs the CuPy code path on tests/fake_cupy.py, a strict NumPy-backed stand-in
+# for CuPy, so that every commit tests the GPU path without a GPU.
+DEVICE_BACKENDS = ("cupy", "fakecupy")
 BACKENDS = [
     pytest.param("numpy"),
+    pytest.param("fakecupy"),
     pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(
         "cupy" not in AVAILABLE_BACKENDS, reason="CuPy or a visible GPU is missing")]),
 ]
 
 
 @contextlib.contextmanager
+def fake_cupy_installed():
+    """``import cupy`` gives tests/fake_cupy.py inside the block; the real one (or none) after."""
+    from . import fake_cupy
+
+    missing = object()
+    before = sys.modules.get("cupy", missing)
+    sys.modules["cupy"] = fake_cupy
+    try:
+        yield fake_cupy
+    finally:
+        if before is missing:
+            del sys.modules["cupy"]
+        else:
+            sys.modules["cupy"] = before
+
+
+@contextlib.contextmanager
 def backend_set_to(name):
-    """The backend ``name`` inside the block, NumPy again after it."""
+    """The backend ``name`` inside the block, NumPy again after it.
+
+    "fakecupy" means the CuPy backend on the stand-in (its counters reset here); the
+    block gets the name to pass to ``set_backend``, "cupy" for both.
+    """
     from nnnumpy import backend
 
-    backend.set_backend(name)
-    try:
-        yield name
-    finally:
-        backend.set_backend("numpy")
+    with contextlib.ExitStack() as stack:
+        if name == "fakecupy":
+            stack.enter_context(fake_cupy_installed()).counters.reset()
+        name = "cupy" if name == "fakecupy" else name
+        backend.set_backend(name)
+        try:
+            yield name
+        finally:
+            backend.set_backend("numpy")
 
 
 @pytest.fixture(params=BACKENDS)

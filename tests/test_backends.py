@@ -1,24 +1,35 @@
-"""CuPy against NumPy: the same computations on the GPU give NumPy's numbers.
+"""The CuPy path against NumPy: the same computations on the device give NumPy's numbers.
 
 NumPy is the reference here (its layers are checked against numerical gradients and
-hand-computed values in the other test modules). The comparisons run on the CuPy
-backend only: on a machine without CuPy or a GPU they skip with a reason, since
-comparing NumPy with itself would prove nothing.
+hand-computed values in the other test modules). Every test runs on the device backend
+twice where it can: on tests/fake_cupy.py, the strict NumPy-backed stand-in for CuPy,
+always (so that every commit tests the device path and a host array in a device
+computation fails), and on real CuPy where CuPy and a GPU are there (skipped otherwise).
 """
 
 import numpy as np
 import pytest
 
-from nnnumpy import MultiLayerNet, TwoLayerNet, layers
+from nnnumpy import MultiLayerNet, SimpleConvNet, TwoLayerNet, backend, conv, layers
+from nnnumpy.augment import RandomShift
 from nnnumpy.backend import get_array_module, to_backend, to_numpy
+from nnnumpy.io import load_params, save_params
+from nnnumpy.optimizers import OPTIMIZERS, make_optimizer
 from nnnumpy.trainer import Trainer
 
-from .conftest import BACKENDS, backend_set_to
+from .conftest import (
+    AVAILABLE_BACKENDS,
+    BACKENDS,
+    DEVICE_BACKENDS,
+    backend_set_to,
+    load_script,
+    requires_mnist,
+)
 
 
-@pytest.fixture(params=[param for param in BACKENDS if param.values == ("cupy",)])
+@pytest.fixture(params=[param for param in BACKENDS if param.values[0] in DEVICE_BACKENDS])
 def gpu_backend(request):
-    """The CuPy backend, where it works; NumPy is restored after the test."""
+    """The CuPy backend (the stand-in always, real CuPy where it works); NumPy after."""
     with backend_set_to(request.param) as name:
         yield name
 
@@ -126,3 +137,169 @@ def test_mixing_a_host_batch_into_a_gpu_network_is_a_clear_error(gpu_backend):
     with pytest.raises(TypeError, match="x is a NumPy array but the network's parameters are "
                                         "on the GPU"):
         net.loss(np.zeros((2, 4), np.float32), to_backend(np.array([0, 1])))
+
+
+# --- the whole CuPy path: on the stand-in always, on a GPU where there is one ---------------
+
+@pytest.mark.parametrize("make_layer, shape", [
+    (lambda move: layers.Dropout(0.3, seed=2), (6, 5)),
+    (lambda move: conv.Convolution(move(np.linspace(-1, 1, 2 * 3 * 3 * 3).reshape(2, 3, 3, 3)),
+                                   move(np.array([0.1, -0.2])), stride=1, pad=1), (2, 3, 5, 6)),
+    (lambda move: conv.Pooling(2, 2, stride=2), (2, 3, 4, 6)),
+    (lambda move: conv.AveragePooling(2, 2), (2, 3, 4, 6)),
+    (lambda move: conv.Flatten(), (2, 3, 4, 6)),
+])
+def test_dropout_and_conv_layers_match_numpy(gpu_backend, make_layer, shape, rng):
+    x = rng.standard_normal(shape)
+    results = []
+    for move in (np.asarray, to_backend):
+        layer = make_layer(move)
+        out = layer.forward(move(x), train=True) if isinstance(layer, layers.Dropout) \
+            else layer.forward(move(x))
+        dout = move(np.linspace(-2, 2, int(np.prod(out.shape))).reshape(out.shape))
+        results.append((out, layer.backward(dout)))
+    for on_device, on_host in zip(results[1], results[0]):
+        assert get_array_module(on_device) is not np
+        assert_same(on_device, on_host, np.float64)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_optimizers_update_device_arrays_in_place(gpu_backend, name):
+    params, grads = {}, {}
+    for move in (np.asarray, to_backend):
+        params[move] = {"W": move(np.linspace(-1, 1, 6).reshape(2, 3)), "b": move(np.ones(3))}
+        grads[move] = {"W": move(np.full((2, 3), 0.5)), "b": move(np.array([1.0, -1.0, 2.0]))}
+        optimizer = make_optimizer(name)
+        arrays = dict(params[move])
+        for _ in range(3):
+            optimizer.update(params[move], grads[move])
+        assert all(params[move][key] is arrays[key] for key in arrays)  # updated in place
+    for key in ("W", "b"):
+        assert get_array_module(params[to_backend][key]) is not np
+        assert_same(params[to_backend][key], params[np.asarray][key], np.float64)
+
+
+def small_images(n=60, seed=0):
+    """n 1x8x8 images of 3 classes (a bright square in one of three places), and labels."""
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 3, n)
+    x = rng.uniform(0, 0.2, (n, 1, 8, 8))
+    for i, label in enumerate(t):
+        x[i, 0, 2 * label:2 * label + 3, 2:5] += 0.8
+    return x, t
+
+
+@pytest.mark.parametrize("make_net, flat", [
+    (lambda: MultiLayerNet(64, [10, 8], 3, use_dropout=True, dropout_ratio=0.2,
+                           use_batchnorm=True, dtype=np.float64, seed=3), True),
+    (lambda: SimpleConvNet(input_dim=(1, 8, 8), conv_param={"filter_num": 4, "filter_size": 3,
+                                                             "pad": 1, "stride": 1},
+                           hidden_size=10, output_size=3, dtype=np.float64, seed=3), False),
+])
+def test_trainer_with_dropout_batchnorm_conv_and_shifts_matches_numpy(gpu_backend, make_net,
+                                                                      flat):
+    x, t = small_images()
+    x = x.reshape(len(x), -1) if flat else x
+    histories = []
+    for name in ("numpy", gpu_backend):
+        backend.set_backend(name)
+        net = make_net()
+        augment = None if flat else RandomShift(1, image_shape=(8, 8), seed=4)
+        trainer = Trainer(net, x[:45], t[:45], x[45:], t[45:], optimizer="adam", epochs=2,
+                          batch_size=10, seed=0, augment=augment, verbose=False)
+        histories.append(trainer.fit())
+    for key in ("loss", "train_loss", "test_loss", "test_acc"):
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-9)
+
+
+def test_save_and_load_round_trip_through_the_host(gpu_backend, tmp_path):
+    net = MultiLayerNet(6, [5], 3, use_batchnorm=True, seed=0)
+    net.to_gpu()
+    save_params(tmp_path / "net.npz", net)
+    other = MultiLayerNet(6, [5], 3, use_batchnorm=True, seed=1)
+    other.to_gpu()
+    load_params(tmp_path / "net.npz", other)
+    for key, value in net.params.items():
+        assert get_array_module(other.params[key]) is not np
+        np.testing.assert_array_equal(to_numpy(other.params[key]), to_numpy(value))
+    assert other.layers["Affine1"].W is other.params["W1"]
+
+
+class TextbookTwoLayerNet:
+    """A network written the textbook's way: params, predict, loss, gradient; no output_size."""
+
+    def __init__(self, input_size, hidden_size, output_size):
+        inner = TwoLayerNet(input_size, hidden_size, output_size, dtype=np.float64, seed=0)
+        self.params = inner.params
+        self.predict, self.loss, self.gradient = inner.predict, inner.loss, inner.gradient
+
+
+def test_a_textbook_style_network_trains_on_the_device(gpu_backend):
+    x, t = small_images()
+    x = x.reshape(len(x), -1)
+    net = TextbookTwoLayerNet(64, 8, 3)  # created on the device: the backend is CuPy
+    assert get_array_module(net.params["W1"]) is not np
+    history = Trainer(net, x[:45], t[:45], x[45:], t[45:], epochs=1, batch_size=15, seed=0,
+                      verbose=False).fit()
+    assert len(history["test_acc"]) == 1
+
+
+def test_a_training_step_does_not_synchronise_with_the_host(gpu_backend):
+    """Between the trainer's looks at the loss, no step brings anything to the host.
+
+    The only host-to-device copies are the dropout masks, one per Dropout layer per step,
+    drawn on the host on purpose (see nnnumpy.layers.Dropout).
+    """
+    if "cupy" in AVAILABLE_BACKENDS:
+        pytest.skip("counts synchronisations of the stand-in only")
+    import cupy  # the stand-in, installed by the fixture
+
+    x, t = small_images(100)
+    networks = [
+        (MultiLayerNet(64, [10, 8], 3, use_dropout=True, use_batchnorm=True, seed=3), 2),
+        (MultiLayerNet(64, [10, 8], 3, use_batchnorm=True, weight_decay_lambda=0.1, seed=3), 0),
+        (SimpleConvNet(input_dim=(1, 8, 8), hidden_size=10, output_size=3, seed=3), 0),
+    ]
+    for net, dropout_layers in networks:
+        net.to_gpu()
+        data = x.reshape(len(x), -1) if isinstance(net, MultiLayerNet) else x
+        trainer = Trainer(net, data[:80], t[:80], data[80:], t[80:], optimizer="adam",
+                          epochs=1, batch_size=10, seed=0, verbose=False)
+        batch = cupy.arange(10)
+        x_batch, t_batch = trainer.x_train[batch], trainer.t_train[batch]
+        cupy.counters.reset()
+        for _ in range(5):
+            trainer.step(x_batch, t_batch)
+        assert cupy.counters.synchronizations == 0, type(net).__name__
+        assert cupy.counters.host_to_device == 5 * dropout_layers, type(net).__name__
+
+
+def test_a_training_epoch_synchronises_once_per_look_at_the_loss(gpu_backend):
+    """An epoch of 8 steps with sync_every=4 looks at the losses twice; evaluation after it
+    syncs once per evaluated batch and quantity, never per sample."""
+    if "cupy" in AVAILABLE_BACKENDS:
+        pytest.skip("counts synchronisations of the stand-in only")
+    import cupy
+
+    x, t = small_images(100)
+    net = MultiLayerNet(64, [10], 3, seed=3)
+    net.to_gpu()
+    data = x.reshape(len(x), -1)
+    trainer = Trainer(net, data[:80], t[:80], data[80:], t[80:], epochs=1, batch_size=10,
+                      seed=0, sync_every=4, verbose=False)
+    cupy.counters.reset()
+    trainer.train_epoch(0)
+    assert cupy.counters.synchronizations == 2
+
+
+@requires_mnist
+@pytest.mark.parametrize("model_flags", [[], ["--hidden-sizes", "20", "20", "--dropout", "0.1",
+                                              "--batchnorm"], ["--model", "convnet"]])
+def test_train_mnist_runs_on_the_device_backend(gpu_backend, model_flags, tmp_path, capsys):
+    train_mnist = load_script("train_mnist")
+    code = train_mnist.main(["--backend", "cupy", "--train-size", "300", "--epochs", "1",
+                             "--quiet", "--save", str(tmp_path / "net.npz"), *model_flags])
+    assert code in (0, None)
+    assert "saved:" in capsys.readouterr().out
+    with np.load(tmp_path / "net.npz", allow_pickle=False) as saved:
+        assert "W1" in saved.files
