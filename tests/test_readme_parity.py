@@ -45,7 +45,17 @@ TABLE_KEY = re.compile(r"^(?:`[^`]+`|\d+)$")
 COMMAND = re.compile(r"^(?:[A-Z_]+=\S+ )*(?:python|pip|jupyter|nbgrader|nvidia-smi)\b|^--")
 # The Chinese twin of a file counts as the file itself.
 ENGLISH_ORIGINAL = {"README.zh-CN.md": "README.md", "docs/book.zh-CN.md": "docs/book.md",
-                    "homework/zh": "homework"}
+                    "homework/zh": "homework", "docs/tutorials/zh": "docs/tutorials"}
+# Folders whose files are Chinese twins of the English folder's files of the same name.
+CHINESE_FOLDERS = {"docs/tutorials/zh/": "docs/tutorials/", "homework/zh/": "homework/"}
+
+
+def english_original(path):
+    """The English file or folder that ``path`` translates; ``path`` itself if none."""
+    for chinese, english in CHINESE_FOLDERS.items():
+        if path.startswith(chinese):
+            return english + path[len(chinese):]
+    return ENGLISH_ORIGINAL.get(path, path)
 
 
 def sections(text):
@@ -122,7 +132,7 @@ def linked_files(prose):
     for target in LINK.findall(prose):
         path = target.split("#")[0].rstrip("/")
         if path and "://" not in path and not path.startswith("mailto:"):
-            paths.add(ENGLISH_ORIGINAL.get(path, path))
+            paths.add(english_original(path))
     return sorted(paths)
 
 
