@@ -3,9 +3,11 @@
 Each notebook is executed in a fresh kernel (nbclient) in a temporary folder, so that
 anything it writes lands there; an error in any cell fails the test. The per-cell
 timeout only stops a hung kernel: how long each notebook takes is reported, not
-asserted (the README lists the figures measured).
+asserted (the README lists the figures measured). Every figure saved in a notebook is
+at least MIN_FIGURE_WIDTH pixels wide, readable on a projector.
 """
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,10 @@ nbclient = pytest.importorskip("nbclient")
 TUTORIALS = Path(__file__).resolve().parents[1] / "docs" / "tutorials"
 NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
 MAX_TOTAL_BYTES = 5_000_000
+MIN_FIGURE_WIDTH = 1000   # pixels: readable on a projector
+# Notebooks whose figures are still drawn at 72 dpi (under 650 pixels wide): remove a name
+# from this list when its figures are redrawn at least MIN_FIGURE_WIDTH wide.
+SMALL_FIGURES = ("12_check_your_layer",)
 
 
 def test_the_tutorials_are_numbered_in_teaching_order():
@@ -40,6 +46,46 @@ def test_the_tutorials_are_committed_with_outputs_and_stay_small():
         errors = [output for cell in code for output in cell.outputs
                   if output.output_type == "error"]
         assert not errors, f"{path.name} was saved with an error"
+
+
+def png_width(data):
+    """The width in pixels of a PNG image: bytes 16-20 of its IHDR chunk, big-endian."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ValueError(f"not a PNG image: it starts with {data[:16]!r}")
+    return int.from_bytes(data[16:20], "big")
+
+
+def test_png_width_reads_the_header():
+    header = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + (1234).to_bytes(4, "big")
+    assert png_width(header + (567).to_bytes(4, "big")) == 1234
+    with pytest.raises(ValueError, match="not a PNG"):
+        png_width(b"GIF89a" + bytes(20))
+
+
+def saved_figure_widths(path):
+    """The pixel width of every PNG output saved in the notebook at ``path``."""
+    notebook = nbformat.read(path, as_version=4)
+    return [png_width(base64.b64decode(output["data"]["image/png"]))
+            for cell in notebook.cells if cell.cell_type == "code"
+            for output in cell.outputs if "image/png" in output.get("data", {})]
+
+
+def expected_wide(path):
+    """``path``, marked as an expected failure while its figures are still small."""
+    if path.stem not in SMALL_FIGURES:
+        return path
+    reason = (f"figures not yet redrawn at least {MIN_FIGURE_WIDTH} px wide in "
+              f"{', '.join(SMALL_FIGURES)}")
+    return pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
+@pytest.mark.parametrize("path", [expected_wide(path) for path in NOTEBOOKS],
+                         ids=[path.stem for path in NOTEBOOKS])
+def test_every_saved_figure_is_wide_enough_for_a_projector(path):
+    widths = saved_figure_widths(path)
+    narrow = [width for width in widths if width < MIN_FIGURE_WIDTH]
+    assert not narrow, (f"{path.name}: {len(narrow)} of {len(widths)} figures are narrower than "
+                        f"{MIN_FIGURE_WIDTH} px ({narrow}); set figure.dpi and figure.figsize")
 
 
 def test_the_readmes_list_every_tutorial():
