@@ -23,9 +23,6 @@ MAX_TOTAL_BYTES = 5_000_000
 MIN_FIGURE_WIDTH = 1000   # pixels: readable on a projector
 # Notebooks whose figures are still drawn at 72 dpi (under 650 pixels wide): remove a name
 # from this list when its figures are redrawn at least MIN_FIGURE_WIDTH wide.
-SMALL_FIGURES = ("12_check_your_layer",)
-
-
 def test_the_tutorials_are_numbered_in_teaching_order():
     numbers = [int(path.name.split("_")[0]) for path in NOTEBOOKS]
     assert numbers == list(range(1, len(NOTEBOOKS) + 1)), [path.name for path in NOTEBOOKS]
@@ -70,17 +67,7 @@ def saved_figure_widths(path):
             for output in cell.outputs if "image/png" in output.get("data", {})]
 
 
-def expected_wide(path):
-    """``path``, marked as an expected failure while its figures are still small."""
-    if path.stem not in SMALL_FIGURES:
-        return path
-    reason = (f"figures not yet redrawn at least {MIN_FIGURE_WIDTH} px wide in "
-              f"{', '.join(SMALL_FIGURES)}")
-    return pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=reason))
-
-
-@pytest.mark.parametrize("path", [expected_wide(path) for path in NOTEBOOKS],
-                         ids=[path.stem for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
 def test_every_saved_figure_is_wide_enough_for_a_projector(path):
     widths = saved_figure_widths(path)
     narrow = [width for width in widths if width < MIN_FIGURE_WIDTH]
