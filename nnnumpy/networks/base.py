@@ -48,8 +48,10 @@ def make_activation(name):
 def weight_std(weight_init_std, fan_in):
     """Standard deviation of a layer's initial weights.
 
-    ``"he"``: sqrt(2 / fan_in), for ReLU; ``"xavier"``: sqrt(1 / fan_in), for
-    sigmoid and tanh; a positive finite number, Python's or NumPy's: that number (the
+    ``"he"``: sqrt(2 / fan_in), for ReLU (the same as "Kaiming", PyTorch's
+    ``kaiming_normal_``); ``"xavier"``: sqrt(1 / fan_in), for sigmoid and tanh (LeCun's
+    form, the textbook's "Xavier"; Glorot's own is sqrt(2 / (fan_in + fan_out)), equal
+    for square layers); a positive finite number, Python's or NumPy's: that number (the
     textbook's 0.01).
     """
     name = weight_init_std.lower() if isinstance(weight_init_std, str) else None
