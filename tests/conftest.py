@@ -46,13 +46,11 @@ def rng():
 
 
 def load_script(name):
-    """Import scripts/<name>.py as a module, so tests can call its main(argv)."""
-    import importlib.util
+    """The program that scripts/<name>.py runs, nnnumpy.programs.<name>, so that tests can
+    call its main(argv), use its helpers and patch the names it looks up."""
+    import importlib
 
-    spec = importlib.util.spec_from_file_location(f"script_{name}", REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f"nnnumpy.programs.{name}")
 
 
 def assert_png(path):
