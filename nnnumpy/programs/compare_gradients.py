@@ -206,10 +206,15 @@ def print_agreement(net, backprop, fast, loop, kinks, evaluated, total):
 
 
 def plot_comparison(path, rows, net, backprop, fast, loop, kinks):
+    """Times, relative errors and absolute errors of the three ways, side by side.
+
+    The absolute errors stand beside the relative ones because a relative error is
+    large wherever an entry is tiny: 1e-12 against 1e-20 is a relative error near 1.
+    """
     from nnnumpy.plotting import new_figure, save_figure
 
-    figure = new_figure(11, 4)
-    time_axes, error_axes = figure.subplots(1, 2)
+    figure = new_figure(16, 4.8)
+    time_axes, relative_axes, absolute_axes = figure.subplots(1, 3)
     names = [name for name, _ in rows]
     seconds = [value for _, value in rows]
     bars = time_axes.barh(names, seconds, color=["tab:red", "tab:orange", "tab:green"])
@@ -223,19 +228,25 @@ def plot_comparison(path, rows, net, backprop, fast, loop, kinks):
     keys = list(table)
     positions = np.arange(len(keys))
     floor = 1e-17  # an exact match would vanish from a log axis
-    error_axes.bar(positions - 0.2, [max(table[k][0], floor) for k in keys], 0.4,
-                   label="backprop vs fast FD")
-    error_axes.bar(positions + 0.2, [max(table[k][2], floor) for k in keys], 0.4,
-                   label="fast FD vs textbook loop")
-    for position, key in zip(positions, keys):
-        if table[key][2] == 0:
-            error_axes.annotate("equal", (position + 0.2, floor), ha="center", va="bottom",
-                                xytext=(0, 3), textcoords="offset points", fontsize=8)
-    error_axes.set_xticks(positions, keys)
-    error_axes.set_yscale("log")
-    error_axes.set_ylabel("max relative error")
-    error_axes.axhline(1e-7, color="gray", linestyle="--", linewidth=0.8)
-    error_axes.legend()
+    for axes, column, label in ((relative_axes, 0, "max relative error"),
+                                (absolute_axes, 1, "max absolute error")):
+        axes.bar(positions - 0.2, [max(table[k][column], floor) for k in keys], 0.4,
+                 label="backprop vs fast FD")
+        axes.bar(positions + 0.2, [max(table[k][column + 2], floor) for k in keys], 0.4,
+                 label="fast FD vs textbook loop")
+        for position, key in zip(positions, keys):
+            if table[key][column + 2] == 0:
+                axes.annotate("equal", (position + 0.2, floor), ha="center", va="bottom",
+                              xytext=(0, 3), textcoords="offset points", fontsize=8)
+        axes.set_xticks(positions, keys)
+        axes.set_xlabel("parameter")
+        axes.set_yscale("log")
+        axes.set_ylabel(f"{label} (log scale)")
+    relative_axes.axhline(1e-7, color="gray", linestyle="--", linewidth=0.8,
+                          label="1e-7: a layer's bound in float64")
+    relative_axes.set_title("relative: large where entries are tiny", fontsize=10)
+    absolute_axes.set_title("absolute: how far apart the numbers are", fontsize=10)
+    relative_axes.legend(fontsize=8)
     figure.suptitle(f"{net}: one gradient, three ways")
     save_figure(figure, path)
 
