@@ -114,3 +114,21 @@ def backend_name(request):
     """Run the test once per backend (CuPy only where it works), restoring NumPy after."""
     with backend_set_to(request.param) as name:
         yield name
+
+
+def run_notebook(path, tmp_path, monkeypatch):
+    """Execute a homework notebook in a fresh kernel (cwd tmp_path); return the executed
+    notebook and the check results it recorded through NNNUMPY_HOMEWORK_RESULTS."""
+    import json
+
+    from nnnumpy.homework.core import RESULTS_ENV
+
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    results = tmp_path / "results.jsonl"
+    monkeypatch.setenv(RESULTS_ENV, str(results))
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    return notebook, [json.loads(line) for line in results.read_text().splitlines()]

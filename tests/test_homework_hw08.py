@@ -2,7 +2,6 @@
 code, name the typical mistakes of wrong answers, and the notebook's solutions earn every
 point."""
 
-import json
 import re
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import pytest
 
 from nnnumpy import book, conv
 from nnnumpy.homework import hw08_convolution as hw
-from nnnumpy.homework.core import RESULTS_ENV
+
+from .conftest import run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "homework" / "08_convolution.ipynb"
 
@@ -383,19 +383,6 @@ def test_every_hint_key_is_snake_case_with_a_sentence():
     for key, hint in hw.HINTS.items():
         assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", key), key
         assert hint.endswith(".") and len(hint) > 20, key
-
-
-def run_notebook(path, tmp_path, monkeypatch):
-    """Execute a homework notebook in a fresh kernel; return the results its checks recorded."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    results = tmp_path / "results.jsonl"
-    monkeypatch.setenv(RESULTS_ENV, str(results))
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    return notebook, [json.loads(line) for line in results.read_text().splitlines()]
 
 
 @pytest.mark.slow
