@@ -151,7 +151,8 @@ def mean_squared_error(y, t):
     y, t = as_batch(y, t)
     if not is_one_hot(t, y):
         t = one_hot(t, y.shape[1], dtype=y.dtype)
-    return 0.5 * ((y - t) ** 2).sum() / y.shape[0]
+    # NumPy 1.x turns a float32 scalar divided by a Python int into float64: keep y's dtype
+    return (0.5 * ((y - t) ** 2).sum() / y.shape[0]).astype(y.dtype, copy=False)
 
 
 def sum_squared_error(y, t):

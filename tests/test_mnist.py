@@ -177,3 +177,25 @@ def test_labels_outside_0_to_9_are_refused_naming_the_file(tmp_path, monkeypatch
     monkeypatch.setitem(mnist.DATASETS["mnist"], "md5", checksums)
     with pytest.raises(ValueError, match=r"t10k-labels-idx1-ubyte.gz\[1\] = 10 is not a class"):
         load_mnist(data_dir=tmp_path, download=False)
+
+
+def test_an_installed_copy_downloads_into_the_cache_not_beside_the_package(
+        http_server, tmp_path, monkeypatch):
+    base, root = http_server
+    checksums = {}
+    for key in mnist.FILE_KEYS:
+        array = np.zeros((3, 28, 28) if "images" in key else 3, np.uint8)
+        checksums[key] = make_file(root, mnist.FILE_NAMES[key] + ".gz", array)
+    monkeypatch.setitem(mnist.DATASETS["mnist"], "md5", checksums)
+    site_packages = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    (site_packages / "nnnumpy").mkdir(parents=True)
+    monkeypatch.setattr(mnist, "PACKAGE_FOLDER", site_packages / "nnnumpy")
+    monkeypatch.delenv("NNNUMPY_DATA", raising=False)
+    monkeypatch.setattr(mnist.sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (x, _), _ = load_mnist(mirrors=[base])
+    assert x.shape == (3, 784)
+    assert sorted(p.name for p in (tmp_path / "cache" / "nnnumpy" / "mnist").iterdir()) == sorted(
+        name + ".gz" for name in mnist.FILE_NAMES.values())
+    assert [p.name for p in site_packages.iterdir()] == ["nnnumpy"]
+    assert list((site_packages / "nnnumpy").iterdir()) == []

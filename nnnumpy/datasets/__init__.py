@@ -1,6 +1,6 @@
 """Datasets: the IDX file format and the MNIST loader."""
 
 from .idx import read_idx, write_idx
-from .mnist import load_mnist
+from .mnist import data_location, load_mnist
 
-__all__ = ["load_mnist", "read_idx", "write_idx"]
+__all__ = ["data_location", "load_mnist", "read_idx", "write_idx"]

@@ -4,10 +4,17 @@
 loader does. Every file is checked against the published MD5 of its *uncompressed*
 content on every load (cheap next to decompressing it), so a corrupt, truncated or
 foreign file is an error that names it, never a silent mis-read.
+
+Where the files are (``data_location``): the ``data_dir`` argument, else the folder named by
+the environment variable ``NNNUMPY_DATA``, else the repository's ``data/`` when the package
+runs from a clone, else the user's cache folder. Never the folder the package is installed
+in: inside site-packages, "the folder beside the package" belongs to the environment.
 """
 
+import configparser
 import hashlib
 import os
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -56,8 +63,18 @@ DATASETS = {
     },
 }
 
-REPOSITORY_DATA = Path(__file__).resolve().parents[2] / "data"
+PACKAGE_FOLDER = Path(__file__).resolve().parents[1]  # the nnnumpy/ folder in use
+# Where installers put packages; a package found there is never a clone, whatever lies beside it.
+INSTALL_FOLDER_NAMES = ("site-packages", "dist-packages")
 DOWNLOAD_TIMEOUT_S = 30
+
+# Why a folder was chosen, as data_location reports it and the error messages say it.
+LOCATION_REASONS = {
+    "data_dir": "the data_dir argument",
+    "NNNUMPY_DATA": "the environment variable NNNUMPY_DATA",
+    "clone": "the repository's data/ folder, since nnnumpy runs from a clone",
+    "cache": "the user's cache folder, since nnnumpy runs from an installed copy",
+}
 
 
 def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
@@ -74,8 +91,9 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
         Labels as one-hot (N, 10) of ``dtype``; otherwise int64 class indices (N,).
     data_dir : str or Path, optional
         Where the files are: this folder, else ``$NNNUMPY_DATA``, else the repository's
-        ``data/``. The folder may hold the four files or a ``mnist/`` (``fashion-mnist/``)
-        subfolder that does; ``.gz`` and uncompressed files are both accepted.
+        ``data/`` in a clone, else the user's cache folder (see ``data_location``). The
+        folder may hold the four files or a ``mnist/`` (``fashion-mnist/``) subfolder
+        that does; ``.gz`` and uncompressed files are both accepted.
     download : bool
         Download missing files (into ``<folder>/<dataset>/``) from the known mirrors.
     dtype : float32 or float64
@@ -125,25 +143,91 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False, data_dir=None,
 
 
 def search_root(data_dir):
-    """The folder to search: ``data_dir``, else ``$NNNUMPY_DATA``, else the repository's data/.
+    """The folder to search: the first of ``data_location(data_dir)``."""
+    return data_location(data_dir)[0]
+
+
+def data_location(data_dir=None, package_folder=None):
+    """Where ``load_mnist`` looks for its files, and why: ``(folder, reason)``.
+
+    ``reason`` is ``"data_dir"`` (the argument), ``"NNNUMPY_DATA"`` (the environment
+    variable, when set and not empty), ``"clone"`` (the repository's ``data/``, when
+    ``package_folder``, by default the nnnumpy package in use, lies in a clone) or
+    ``"cache"`` (``user_cache_folder()``). Nothing is created here.
 
     A typo must not grow a folder tree: ``$NNNUMPY_DATA`` must name an existing folder,
     and ``data_dir`` an existing folder or a new one inside an existing folder.
     """
     if data_dir is not None:
-        root, source = Path(data_dir).expanduser(), "data_dir"
+        root, reason = Path(data_dir).expanduser(), "data_dir"
     elif os.environ.get("NNNUMPY_DATA"):
-        root, source = Path(os.environ["NNNUMPY_DATA"]).expanduser(), "NNNUMPY_DATA"
+        root, reason = Path(os.environ["NNNUMPY_DATA"]).expanduser(), "NNNUMPY_DATA"
     else:
-        return REPOSITORY_DATA
+        clone_data = clone_data_folder(PACKAGE_FOLDER if package_folder is None
+                                       else package_folder)
+        if clone_data is not None:
+            return clone_data, "clone"
+        return user_cache_folder(), "cache"
     if root.exists() and not root.is_dir():
-        raise NotADirectoryError(f"{source}={root} is a file; it must be the folder that "
+        raise NotADirectoryError(f"{reason}={root} is a file; it must be the folder that "
                                  "holds the MNIST files (or an 'mnist/' folder with them)")
-    missing = root if source == "NNNUMPY_DATA" else root.parent
+    missing = root if reason == "NNNUMPY_DATA" else root.parent
     if not missing.is_dir():
-        raise FileNotFoundError(f"{source}={root}: the folder {missing} does not exist "
+        raise FileNotFoundError(f"{reason}={root}: the folder {missing} does not exist "
                                 "(check the spelling; nothing is created there)")
-    return root
+    return root, reason
+
+
+def clone_data_folder(package_folder):
+    """The repository's ``data/`` if ``package_folder`` is the package of a clone, else None.
+
+    A clone is recognised by all of: the package's parent folder holds a ``setup.cfg``
+    that names the project ``nnnumpy`` and a ``data/`` folder with its ``README.md``,
+    and the package does not lie under a site-packages or dist-packages folder.
+    """
+    package_folder = Path(package_folder).resolve()
+    if any(part in INSTALL_FOLDER_NAMES for part in package_folder.parts):
+        return None
+    repository = package_folder.parent
+    data = repository / "data"
+    if not (data / "README.md").is_file() or not names_this_project(repository / "setup.cfg"):
+        return None
+    return data
+
+
+def names_this_project(setup_cfg):
+    """Whether the file ``setup_cfg`` exists and says ``name = nnnumpy`` under [metadata]."""
+    if not setup_cfg.is_file():
+        return False
+    config = configparser.ConfigParser(interpolation=None)
+    try:
+        config.read(setup_cfg, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return False
+    return config.get("metadata", "name", fallback=None) == "nnnumpy"
+
+
+def user_cache_folder(platform=None, environ=None, home=None):
+    """The user's cache folder for nnnumpy, by the convention of each platform.
+
+    Linux and other Unix: ``$XDG_CACHE_HOME/nnnumpy`` when the variable is an absolute
+    path (the XDG rule), else ``~/.cache/nnnumpy``; macOS: ``~/Library/Caches/nnnumpy``;
+    Windows: ``%LOCALAPPDATA%\\nnnumpy\\Cache``, else ``~\\AppData\\Local\\nnnumpy\\Cache``.
+    ``platform``, ``environ`` and ``home`` default to this process's ``sys.platform``,
+    ``os.environ`` and home folder.
+    """
+    platform = sys.platform if platform is None else platform
+    environ = os.environ if environ is None else environ
+    home = Path.home() if home is None else Path(home)
+    if platform == "win32":
+        local = environ.get("LOCALAPPDATA")
+        base = Path(local) if local else home / "AppData" / "Local"
+        return base / "nnnumpy" / "Cache"
+    if platform == "darwin":
+        return home / "Library" / "Caches" / "nnnumpy"
+    xdg = environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".cache"
+    return base / "nnnumpy"
 
 
 def find_files(dataset, data_dir=None, download=True, mirrors=None):
@@ -152,14 +236,14 @@ def find_files(dataset, data_dir=None, download=True, mirrors=None):
     Looks in the root folder itself and in its ``<dataset>/`` subfolder, and takes the
     first that holds all four files (compressed or not).
     """
-    root = search_root(data_dir)
+    root, reason = data_location(data_dir)
     candidates = [root, root / dataset]
     for folder in candidates:
         found = {key: existing_file(folder, FILE_NAMES[key]) for key in FILE_KEYS}
         if all(found.values()):
             return found
     if not download:
-        raise FileNotFoundError(missing_message(dataset, candidates, "download=False"))
+        raise FileNotFoundError(missing_message(dataset, candidates, reason, "download=False"))
     target = root / dataset
     found = {key: existing_file(target, FILE_NAMES[key]) for key in FILE_KEYS}
     for key in FILE_KEYS:
@@ -167,7 +251,7 @@ def find_files(dataset, data_dir=None, download=True, mirrors=None):
             file_name = FILE_NAMES[key] + ".gz"
             found[key] = download_file(file_name, target, DATASETS[dataset]["md5"][key],
                                        mirrors or DATASETS[dataset]["mirrors"],
-                                       help_text=missing_message(dataset, candidates,
+                                       help_text=missing_message(dataset, candidates, reason,
                                                                  "every mirror failed"))
     return found
 
@@ -180,24 +264,32 @@ def existing_file(folder, name):
     return None
 
 
-def missing_message(dataset, folders, reason):
+def missing_message(dataset, folders, location_reason, failure):
+    """Why the files of ``dataset`` are missing, where they were looked for and why there,
+    and how to point ``load_mnist`` at another folder."""
     looked = " and ".join(str(folder) for folder in folders)
     needed = ", ".join(FILE_NAMES[key] + "[.gz]" for key in FILE_KEYS)
-    return (f"{dataset} files not found ({reason}). Looked in {looked}. Needed: {needed}. "
-            "Put them in a folder and pass load_mnist(data_dir=FOLDER), or set the "
-            "environment variable NNNUMPY_DATA=FOLDER (the folder may also hold them in a "
-            f"'{dataset}/' subfolder).")
+    return (f"{dataset} files not found ({failure}). Looked in {looked} "
+            f"({LOCATION_REASONS[location_reason]}). Needed: {needed}. "
+            "To use another folder, put them there and pass load_mnist(data_dir=FOLDER), or "
+            "set the environment variable NNNUMPY_DATA=FOLDER (the folder may also hold them "
+            f"in a '{dataset}/' subfolder).")
 
 
 def load_verified(path, md5):
     """Read one IDX file, check the MD5 of its uncompressed content, and decode it."""
+    return parse_idx(read_verified(path, md5), name=str(path))
+
+
+def read_verified(path, md5):
+    """The uncompressed content of one file, after checking that its MD5 is ``md5``."""
     content = read_bytes(path)
     actual = hashlib.md5(content).hexdigest()
     if actual != md5:
         raise ValueError(f"{path}: checksum mismatch: the MD5 of the uncompressed content is "
                          f"{actual}, expected {md5}. The file is corrupt, truncated or not the "
                          "right file; delete it and load again to download a fresh copy.")
-    return parse_idx(content, name=str(path))
+    return content
 
 
 def download_file(file_name, folder, md5, mirrors, help_text=""):
@@ -209,7 +301,8 @@ def download_file(file_name, folder, md5, mirrors, help_text=""):
     listing every mirror and why it failed.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)  # search_root checked the tree above
+    # data_location checked a folder the user named; the cache folder is made on first use.
+    folder.mkdir(parents=True, exist_ok=True)
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + file_name
