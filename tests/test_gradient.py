@@ -54,9 +54,13 @@ def test_gradient_descent_finds_the_minimum_and_its_trajectory():
     np.testing.assert_array_equal(init, [-3.0, 4.0])
 
 
-@pytest.mark.parametrize("kwargs", [{"lr": -1}, {"step_num": -2}, {"lr": float("nan")}])
-def test_gradient_descent_rejects_bad_arguments(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("kwargs, message", [
+    ({"lr": -1}, "lr must be a positive finite number, got -1"),
+    ({"step_num": -2}, "step_num must be a non-negative integer, got -2"),
+    ({"lr": float("nan")}, "lr must be a positive finite number, got nan"),
+])
+def test_gradient_descent_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
         gradient_descent(lambda x: 0.0, np.zeros(2), **kwargs)
 
 
