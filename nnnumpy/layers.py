@@ -181,7 +181,8 @@ class MeanSquaredErrorLoss:
         if not is_one_hot(t, y):
             t = one_hot(t, y.shape[1], dtype=y.dtype)
         self.diff = y - t
-        return 0.5 * (self.diff ** 2).sum() / y.shape[0]
+        # as functions.mean_squared_error: NumPy 1.x would return float64 for float32 y
+        return (0.5 * (self.diff ** 2).sum() / y.shape[0]).astype(self.diff.dtype, copy=False)
 
     def backward(self, dout=1):
         return self.diff * (dout / self.diff.shape[0])
