@@ -2,6 +2,9 @@
 
 No pyplot and no global backend switch: each function builds a ``Figure``, draws,
 saves it and lets it go, so it works on machines without a screen.
+
+``label(english, chinese)`` gives figure text in the reader's language (see
+``nnnumpy.language``); the tutorials use it so that their code is the same in both.
 """
 
 import io
@@ -10,6 +13,56 @@ from pathlib import Path
 import numpy as np
 
 from .io import write_atomically
+from .language import language
+
+# Installed fonts that draw simplified Chinese, in order of preference: Noto Sans CJK SC
+# and WenQuanYi Micro Hei on Linux (Debian's fonts-noto-cjk, fonts-wqy-microhei),
+# Microsoft YaHei and SimHei on Windows, PingFang SC and Heiti SC on macOS.
+CHINESE_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+                 "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC",
+                 "STHeiti", "Arial Unicode MS")
+
+
+def chinese_font():
+    """The name of the first font of CHINESE_FONTS that matplotlib knows, or None.
+
+    matplotlib lists the installed fonts once and caches the list; a font installed
+    after that is seen once its cache (``matplotlib.get_cachedir()``, fontlist-*.json)
+    is deleted.
+    """
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    for name in CHINESE_FONTS:
+        if name in installed:
+            return name
+    return None
+
+
+def label(english, chinese):
+    """Figure text in the reader's language: ``english``, or ``chinese`` when it can be drawn.
+
+    Chinese when ``nnnumpy.language.language()`` is 'zh' (NNNUMPY_LANG=zh, or a Chinese
+    locale) and a font that draws it is installed (``chinese_font()``); it then puts
+    that font first in matplotlib's sans-serif list, for every figure drawn after it.
+    Without such a font the answer is English: Chinese drawn in a Latin font comes out
+    as empty boxes, with one warning per missing glyph.
+    """
+    if not isinstance(english, str) or not isinstance(chinese, str):
+        raise TypeError(f"label(english, chinese) takes two strings, got "
+                        f"{type(english).__name__} and {type(chinese).__name__}")
+    if language() != "zh":
+        return english
+    font = chinese_font()
+    if font is None:
+        return english
+    import matplotlib
+
+    families = list(matplotlib.rcParams["font.sans-serif"])
+    if families[:1] != [font]:
+        matplotlib.rcParams["font.sans-serif"] = [font] + [name for name in families
+                                                           if name != font]
+    return chinese
 
 
 def new_figure(width, height):

@@ -7,15 +7,8 @@ import re
 import pytest
 
 from nnnumpy.homework import hw01_gradients
-from nnnumpy.homework.core import (
-    LANG_ENV,
-    RESULTS_ENV,
-    CheckResult,
-    call_student,
-    language,
-    pick_hint,
-    verdict,
-)
+from nnnumpy.homework.core import RESULTS_ENV, CheckResult, call_student, pick_hint, verdict
+from nnnumpy.language import LANG_ENV, language
 
 MODULES = ("hw01_gradients", "hw02_activations", "hw03_losses", "hw04_backprop",
            "hw05_optimizers", "hw06_regularization", "hw07_training_loop", "hw08_convolution")

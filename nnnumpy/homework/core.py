@@ -7,14 +7,13 @@ where the answer differs. ``report(result)`` prints the verdict and, when the
 grader set ``NNNUMPY_HOMEWORK_RESULTS`` to a file, appends the result to it as one
 JSON line, so a grader reads points without parsing printed text.
 
-The verdict is printed in English or in Chinese. The language is chosen by the
-environment variable ``NNNUMPY_LANG`` (``en`` or ``zh``), else by the locale: ``zh``
-when the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set starts with ``zh``
-(``zh_CN.UTF-8``), else English. Why not a ``lang=`` argument: the checks are called
-from notebook cells whose code is identical in the English and the Chinese notebooks,
-so the language cannot be written in the call; a variable set once, before Jupyter
-starts, serves every cell and the grader's runs alike. Only the words change: the
-mistake keys and the points in the grader's JSON record are the same in both languages.
+The verdict is printed in English or in Chinese, as ``nnnumpy.language`` chooses:
+the environment variable ``NNNUMPY_LANG`` (``en`` or ``zh``), else the locale. Why not
+a ``lang=`` argument: the checks are called from notebook cells whose code is identical
+in the English and the Chinese notebooks, so the language cannot be written in the
+call; a variable set once, before Jupyter starts, serves every cell and the grader's
+runs alike. Only the words change: the mistake keys and the points in the grader's
+JSON record are the same in both languages.
 """
 
 import json
@@ -23,9 +22,9 @@ import traceback
 
 import numpy as np
 
+from ..language import language
+
 RESULTS_ENV = "NNNUMPY_HOMEWORK_RESULTS"
-LANG_ENV = "NNNUMPY_LANG"
-LANGUAGES = ("en", "zh")
 
 # The fixed words of a printed verdict, in each language.
 WORDS = {
@@ -38,25 +37,6 @@ WORDS = {
            "not_implemented": "{name} 尚未实现（not implemented yet：它仍在抛出 "
                               "NotImplementedError）"},
 }
-
-
-def language():
-    """The language of printed verdicts: 'en' or 'zh' (see the module docstring).
-
-    NNNUMPY_LANG decides when set ('en', 'zh', or a locale name such as 'zh_CN');
-    else the locale variables LC_ALL, LC_MESSAGES, LANG, the first one set.
-    """
-    chosen = os.environ.get(LANG_ENV, "").strip()
-    if chosen:
-        code = chosen.lower()[:2]
-        if code not in LANGUAGES:
-            raise ValueError(f"{LANG_ENV} must be 'en' or 'zh', got {chosen!r}")
-        return code
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(variable, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def pick_hint(mistake, hints, hints_zh=None):
