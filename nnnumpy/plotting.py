@@ -3,7 +3,7 @@
 No pyplot and no global backend switch: each function builds a ``Figure``, draws,
 saves it and lets it go, so it works on machines without a screen.
 
-``label(english, chinese)`` gives figure text in the reader's language (see
+``tr(english, chinese)`` gives figure text in the reader's language (see
 ``nnnumpy.language``); the tutorials use it so that their code is the same in both.
 """
 
@@ -39,7 +39,7 @@ def chinese_font():
     return None
 
 
-def label(english, chinese):
+def tr(english, chinese):
     """Figure text in the reader's language: ``english``, or ``chinese`` when it can be drawn.
 
     Chinese when ``nnnumpy.language.language()`` is 'zh' (NNNUMPY_LANG=zh, or a Chinese
@@ -49,7 +49,7 @@ def label(english, chinese):
     as empty boxes, with one warning per missing glyph.
     """
     if not isinstance(english, str) or not isinstance(chinese, str):
-        raise TypeError(f"label(english, chinese) takes two strings, got "
+        raise TypeError(f"tr(english, chinese) takes two strings, got "
                         f"{type(english).__name__} and {type(chinese).__name__}")
     if language() != "zh":
         return english
