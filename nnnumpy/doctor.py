@@ -1,9 +1,10 @@
 """``python -m nnnumpy``: the facts to paste when asking for help, one per line.
 
 Which nnnumpy runs and from where, on which Python, NumPy, SciPy, matplotlib and tqdm; the
-BLAS behind NumPy and how many threads it may use; whether CuPy sees a GPU; where MNIST would
-be read from, why there, and whether its four files are intact; and files or folders in the
-current folder that hide a package from ``import`` (a student's ``numpy.py``, say).
+BLAS behind NumPy and how many threads it may use; whether CuPy sees a GPU; the language of
+printed verdicts and figure text, and the font that draws Chinese; where MNIST would be read
+from, why there, and whether its four files are intact; and files or folders in the current
+folder that hide a package from ``import`` (a student's ``numpy.py``, say).
 
 Every line reads ``name: value`` (warnings ``warning: ...``). The exit status is 0, or 1 when
 nnnumpy cannot work: a package it needs is missing or hidden by a file of the current folder.
@@ -76,6 +77,7 @@ def report(folder=None):
     lines.extend(thread_lines(blas))
     hidden = shadowing_entries(folder, package_folder)
     lines.append(cupy_line(hidden))
+    lines.extend(language_lines(hidden))
     lines.extend(mnist_lines(mnist))
     for name, path, hides in hidden:
         lines.append(shadowing_warning(name, path, hides))
@@ -202,6 +204,34 @@ def cupy_line(hidden):
     if count == 0:
         return f"cupy: {cupy.__version__} imports, but CUDA sees 0 GPUs"
     return f"cupy: {cupy.__version__}, {count} GPU(s) visible: {', '.join(names)}"
+
+
+def language_lines(hidden):
+    """The language chosen (nnnumpy.language) and the font for Chinese figure text."""
+    from nnnumpy.language import LANG_ENV, language
+
+    reason = "the default: no language variable is set"
+    for variable in (LANG_ENV, "LC_ALL", "LC_MESSAGES", "LANG"):   # in language()'s order
+        value = os.environ.get(variable, "").strip()
+        if value:
+            reason = f"{variable}={value}"
+            break
+    try:
+        lines = [f"language: {language()} (from {reason})"]
+    except ValueError as error:
+        lines = [f"language: en, since {error}"]
+    if any(name == "matplotlib" and hides for name, _, hides in hidden) \
+            or module_origin("matplotlib") is None:
+        return lines + ["chinese font: not checked (matplotlib is missing or hidden)"]
+    from nnnumpy.plotting import chinese_font
+
+    font = chinese_font()
+    if font is None:
+        lines.append("chinese font: none, so figure text stays English under zh (install one: "
+                     "Debian/Ubuntu fonts-noto-cjk or fonts-wqy-microhei)")
+    else:
+        lines.append(f"chinese font: {font}")
+    return lines
 
 
 def mnist_lines(mnist):

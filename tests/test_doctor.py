@@ -63,7 +63,8 @@ def test_the_report_has_one_fact_per_line_and_exits_0(tmp_path):
     assert str(REPOSITORY / "nnnumpy") in report["nnnumpy"]
     assert report["numpy"].startswith(np.__version__ + " at ")
     for name in ("python", "platform", "scipy", "matplotlib", "tqdm", "blas", "blas threads",
-                 "thread variables", "cpus", "cupy", "mnist folder", "mnist files", "summary"):
+                 "thread variables", "cpus", "cupy", "language", "chinese font", "mnist folder",
+                 "mnist files", "summary"):
         assert report[name], name
     assert report["mnist folder"] == (f"{tmp_path / 'data'} "
                                       "(the environment variable NNNUMPY_DATA)")
@@ -136,6 +137,30 @@ def test_shadowing_hint_names_the_hiding_files(tmp_path):
     (tmp_path / "cupy.py").write_text("")  # optional: not the reason nnnumpy fails
     hint = doctor.shadowing_hint(tmp_path)
     assert str(tmp_path / "numpy.py") in hint and "cupy" not in hint
+
+
+def test_the_language_and_the_chinese_font_are_reported(monkeypatch):
+    from matplotlib import font_manager
+
+    monkeypatch.setenv("NNNUMPY_LANG", "zh")
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [types.SimpleNamespace(name="SimHei")])
+    assert doctor.language_lines([]) == ["language: zh (from NNNUMPY_LANG=zh)",
+                                         "chinese font: SimHei"]
+    monkeypatch.setenv("NNNUMPY_LANG", "fr")
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
+    first, second = doctor.language_lines([])
+    assert first == "language: en, since NNNUMPY_LANG must be 'en' or 'zh', got 'fr'"
+    assert second.startswith("chinese font: none, so figure text stays English")
+    for variable in ("NNNUMPY_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert doctor.language_lines([])[0] == "language: zh (from LANG=zh_CN.UTF-8)"
+    monkeypatch.delenv("LANG")
+    assert doctor.language_lines([])[0] == ("language: en (from the default: no language "
+                                            "variable is set)")
+    hidden = [("matplotlib", Path("matplotlib.py"), True)]
+    assert doctor.language_lines(hidden)[1] == ("chinese font: not checked (matplotlib is "
+                                                "missing or hidden)")
 
 
 def test_verified_mnist_files_are_reported(tmp_path, monkeypatch):
