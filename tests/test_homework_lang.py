@@ -4,10 +4,18 @@ import importlib
 import json
 import re
 
+import numpy as np
 import pytest
 
 from nnnumpy.homework import hw01_gradients
-from nnnumpy.homework.core import RESULTS_ENV, CheckResult, call_student, pick_hint, verdict
+from nnnumpy.homework.core import (
+    RESULTS_ENV,
+    CheckResult,
+    call_student,
+    differences,
+    pick_hint,
+    verdict,
+)
 from nnnumpy.language import LANG_ENV, language
 
 MODULES = ("hw01_gradients", "hw02_activations", "hw03_losses", "hw04_backprop",
@@ -108,3 +116,27 @@ def test_a_failing_check_prints_the_hint_in_the_chosen_language(english, monkeyp
     assert [row["mistake"] for row in rows] == ["forward_difference"] * 2
     assert [row["points"] for row in rows] == [english_result.points, chinese_result.points]
     assert rows[1]["hint"] == hw01_gradients.HINTS_ZH["forward_difference"]
+
+
+def test_the_lines_of_differences_are_in_the_chosen_language(english, monkeypatch):
+    expected = np.arange(6.0).reshape(2, 3)
+    wrong = expected.copy()
+    wrong[1, 2] = 9.0
+    cases = [(None, "dx is None", "dx 是 None"),
+             ([1, 2], "dx is a list, expected a NumPy array of shape (2, 3)",
+              "dx 是 list，应当是形状为 (2, 3) 的 NumPy 数组"),
+             (np.zeros(3), "dx has shape (3,), expected (2, 3)", "dx 的形状是 (3,)，应当是 (2, 3)"),
+             (expected.astype(complex), "dx has dtype complex128", "dx 的 dtype 是 complex128"),
+             (np.full((2, 3), np.inf), "dx[0, 0] is inf: expected finite values",
+              "dx[0, 0] 是 inf：应当是有限值"),
+             (wrong, "dx differs in 1 of 6 entries; worst at dx[1, 2]: got 9, expected 5",
+              "dx 的 6 个元素中有 1 个不对；相差最大的是 dx[1, 2]：得到 9，应为 5")]
+    for got, english_line, _ in cases:
+        (line,) = differences("dx", got, expected)
+        assert english_line in line, line
+        assert not CJK.search(line)
+    monkeypatch.setenv(LANG_ENV, "zh")
+    for got, _, chinese_line in cases:
+        (line,) = differences("dx", got, expected)
+        assert chinese_line in line, line
+    assert differences("dx", expected.copy(), expected) == []

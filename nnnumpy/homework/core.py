@@ -128,36 +128,56 @@ def call_student(name, function, *args, **kwargs):
                       f"(line {frame.lineno}: {frame.line})"]
 
 
+# The lines of differences(), in each language: the names and numbers are filled in.
+DIFFERENCE_LINES = {
+    "en": {"none": "{name} is None: return (or store) the array",
+           "type": "{name} is a {kind}, expected a NumPy array of shape {shape}",
+           "shape": "{name} has shape {got}, expected {expected}",
+           "dtype": "{name} has dtype {dtype}, expected real numbers",
+           "finite": "{name}{index} is {value}: expected finite values "
+                     "(an overflow? subtract the maximum before exp)",
+           "values": "{name} differs in {count} of {size} entries; worst at {name}{where}: "
+                     "got {got:.6g}, expected {expected:.6g}"},
+    "zh": {"none": "{name} 是 None：请返回（或保存）这个数组",
+           "type": "{name} 是 {kind}，应当是形状为 {shape} 的 NumPy 数组",
+           "shape": "{name} 的形状是 {got}，应当是 {expected}",
+           "dtype": "{name} 的 dtype 是 {dtype}，应当是实数",
+           "finite": "{name}{index} 是 {value}：应当是有限值（溢出了？先减去最大值再取 exp）",
+           "values": "{name} 的 {size} 个元素中有 {count} 个不对；相差最大的是 {name}{where}："
+                     "得到 {got:.6g}，应为 {expected:.6g}"},
+}
+
+
 def differences(name, got, expected, rtol=1e-6, atol=1e-9):
     """Lines saying how ``got`` differs from ``expected``; empty when they agree.
 
     Checks, in order: an array (or number) at all, the shape, finite values, then the
-    values to rtol/atol, naming the worst entry and how many differ.
+    values to rtol/atol, naming the worst entry and how many differ. The lines are in
+    the language of ``language()``.
     """
+    lines = DIFFERENCE_LINES[language()]
     expected = np.asarray(expected)
     if got is None:
-        return [f"{name} is None: return (or store) the array"]
+        return [lines["none"].format(name=name)]
     if not isinstance(got, (np.ndarray, np.generic, int, float)):
-        return [f"{name} is a {type(got).__name__}, expected a NumPy array of shape "
-                f"{expected.shape}"]
+        return [lines["type"].format(name=name, kind=type(got).__name__, shape=expected.shape)]
     got = np.asarray(got)
     if got.shape != expected.shape:
-        return [f"{name} has shape {got.shape}, expected {expected.shape}"]
+        return [lines["shape"].format(name=name, got=got.shape, expected=expected.shape)]
     if got.dtype.kind not in "biuf":
-        return [f"{name} has dtype {got.dtype}, expected real numbers"]
+        return [lines["dtype"].format(name=name, dtype=got.dtype)]
     got = got.astype(np.float64)
     if not np.isfinite(got).all():
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
-        return [f"{name}{list(index)} is {got[index]}: expected finite values "
-                "(an overflow? subtract the maximum before exp)"]
+        return [lines["finite"].format(name=name, index=list(index), value=got[index])]
     wrong = ~np.isclose(got, expected, rtol=rtol, atol=atol)
     if not wrong.any():
         return []
     error = np.abs(got - expected)
     index = tuple(int(i) for i in np.unravel_index(np.argmax(error), error.shape))
     where = list(index) if index else ""
-    return [f"{name} differs in {int(wrong.sum())} of {wrong.size} entries; worst at "
-            f"{name}{where}: got {got[index]:.6g}, expected {expected[index]:.6g}"]
+    return [lines["values"].format(name=name, count=int(wrong.sum()), size=wrong.size,
+                                   where=where, got=got[index], expected=expected[index])]
 
 
 def matches(got, candidate, rtol=1e-6, atol=1e-9):
