@@ -83,11 +83,39 @@ def test_the_readmes_list_every_tutorial():
         assert not missing, f"{readme} does not link {missing}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_the_tutorial_runs_without_an_error(path, tmp_path):
+def glyph_warnings(notebook):
+    """The stderr outputs of an executed notebook that report a glyph missing from a font."""
+    return [output.text for cell in notebook.cells if cell.cell_type == "code"
+            for output in cell.outputs
+            if output.output_type == "stream" and output.name == "stderr"
+            and "glyph" in output.text.lower()]
+
+
+def execute(path, tmp_path, language):
+    """Run the notebook at ``path`` in a fresh kernel in ``tmp_path``, figure text in
+    ``language`` ('en' or 'zh', through NNNUMPY_LANG); an error in a cell fails the test."""
     notebook = nbformat.read(path, as_version=4)
     if mnist_dir() is None and any("load_mnist(" in cell.source for cell in notebook.cells):
         pytest.skip("MNIST files not found (set NNNUMPY_DATA)")
-    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NNNUMPY_LANG", language)
+        client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                         resources={"metadata": {"path": str(tmp_path)}})
+        client.execute()
+    assert not glyph_warnings(notebook), f"{path.name}: {glyph_warnings(notebook)[0]}"
+    return notebook
+
+
+def test_figure_text_is_written_in_both_languages():
+    """Every tutorial that draws a figure writes its text as tr(english, chinese), so that the
+    Chinese twin, whose code is the same, can draw it in Chinese (nnnumpy.plotting.tr)."""
+    for path in NOTEBOOKS:
+        code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells
+                         if cell.cell_type == "code")
+        if saved_figure_widths(path):
+            assert "from nnnumpy.plotting import" in code and "tr(" in code, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
+def test_the_tutorial_runs_without_an_error(path, tmp_path):
+    execute(path, tmp_path, "en")
