@@ -140,3 +140,18 @@ def test_the_lines_of_differences_are_in_the_chosen_language(english, monkeypatc
         (line,) = differences("dx", got, expected)
         assert chinese_line in line, line
     assert differences("dx", expected.copy(), expected) == []
+
+
+def test_the_feedback_of_a_check_uses_the_chosen_words(english, monkeypatch):
+    from nnnumpy.homework.grader import feedback
+
+    result = {"student": "ana", "total": 1, "max_total": 3,
+              "parts": [{"part": "affine", "points": 1, "max_points": 3, "reason": "",
+                         "checks": [{"passed": False, "hint": "sum dout over axis 0"},
+                                    {"passed": True, "hint": "unused"}]}]}
+    text = feedback(result)
+    assert text.splitlines() == ["ana: 1/3 points", "  affine: 1/3",
+                                 "    hint: sum dout over axis 0"]
+    monkeypatch.setenv(LANG_ENV, "zh")
+    assert feedback(result).splitlines() == ["ana: 1/3 分", "  affine: 1/3",
+                                             "    提示: sum dout over axis 0"]

@@ -49,7 +49,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from tqdm import tqdm
 
-from .core import RESULTS_ENV
+from .core import RESULTS_ENV, WORDS, language
 from .release import (
     BEGIN_SOLUTION,
     is_check_cell,
@@ -424,11 +424,16 @@ def summary(table):
 
 
 def feedback(result):
-    """What a student reads: each part's points, the reason for any it lost, the hints."""
-    lines = [f"{result['student']}: {result['total']:g}/{result['max_total']:g} points"]
+    """What a student reads: each part's points, the reason for any it lost, the hints.
+
+    The words "points" and "hint" follow ``language()``, like the checks' own verdicts
+    (the hints are recorded in the language the submission ran in); the reasons stay English.
+    """
+    words = WORDS[language()]
+    lines = [f"{result['student']}: {result['total']:g}/{result['max_total']:g} {words['points']}"]
     for part in result["parts"]:
         lines.append(f"  {part['part']}: {part['points']:g}/{part['max_points']:g}"
                      + (f"  {part['reason']}" if part["reason"] else ""))
         hints = [check["hint"] for check in part["checks"] if not check["passed"] and check["hint"]]
-        lines.extend(f"    hint: {hint}" for hint in dict.fromkeys(hints))
+        lines.extend(f"    {words['hint']}: {hint}" for hint in dict.fromkeys(hints))
     return "\n".join(lines)
