@@ -143,6 +143,7 @@ def test_the_lines_of_differences_are_in_the_chosen_language(english, monkeypatc
 
 
 def test_the_feedback_of_a_check_uses_the_chosen_words(english, monkeypatch):
+    pytest.importorskip("nbformat")          # the grader runs notebooks: the homework extra
     from nnnumpy.homework.grader import feedback
 
     result = {"student": "ana", "total": 1, "max_total": 3,
