@@ -10,6 +10,8 @@ from nnnumpy.gradient import gradient_descent, numerical_diff, numerical_gradien
 from nnnumpy.homework import hw01_gradients as hw
 from nnnumpy.homework.core import RESULTS_ENV
 
+from . import conftest
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "homework" / "01_gradients.ipynb"
 H = 1e-4
 
@@ -156,12 +158,6 @@ def test_a_wrong_answer_loses_points_and_gets_its_hint(check, wrong, mistake, hi
     assert result.hint == hw.HINTS[mistake]
 
 
-def test_every_hint_is_a_sentence_under_a_snake_case_key():
-    for key, hint in hw.HINTS.items():
-        assert key == key.lower() and " " not in key
-        assert hint.endswith(".")
-    assert {key for _, _, key in WRONG} == set(hw.HINTS)
-
 
 def test_changing_init_x_keeps_one_point_when_the_values_are_right():
     result = hw.check_gradient_descent(descent_in_place)
@@ -260,18 +256,12 @@ def test_the_results_are_recorded_for_the_grader(tmp_path, monkeypatch):
 
 
 def run_notebook(path, tmp_path, monkeypatch):
-    """Execute the notebook (solutions in) in a fresh kernel; the check results it recorded."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    results = tmp_path / "results.jsonl"
-    monkeypatch.setenv(RESULTS_ENV, str(results))
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
+    """Execute the notebook (solutions in) in a fresh kernel: the check results it recorded
+    and the points its check cells are worth."""
+    notebook, rows = conftest.run_notebook(path, tmp_path, monkeypatch)
     points = sum(cell.metadata["nbgrader"]["points"] for cell in notebook.cells
                  if cell.metadata.get("nbgrader", {}).get("grade"))
-    return [json.loads(line) for line in results.read_text().splitlines()], points
+    return rows, points
 
 
 @pytest.mark.slow

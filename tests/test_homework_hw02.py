@@ -215,12 +215,6 @@ def test_the_changed_dout_is_named_and_its_values_agree():
     assert result.details[1].endswith(", agrees") and "(x = 0 left out)" in result.details[1]
 
 
-def test_every_hint_is_a_sentence_under_a_snake_case_key():
-    for key, hint in hw.HINTS.items():
-        assert key == key.lower() and " " not in key
-        assert hint.endswith(".")
-    assert {key for _, _, key in WRONG} == set(hw.HINTS)
-
 
 def test_an_unknown_wrong_answer_gets_where_it_differs():
     class TanhOffByOne:

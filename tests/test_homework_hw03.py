@@ -218,12 +218,6 @@ def test_plain_log_fails_both_label_kinds():
     assert any("expected a finite loss" in line for line in result.details)
 
 
-def test_every_hint_is_a_sentence_under_a_snake_case_key():
-    for key, hint in hw.HINTS.items():
-        assert key == key.lower() and " " not in key
-        assert hint.endswith(".")
-    assert {key for _, _, key in WRONG} == set(hw.HINTS)
-
 
 def test_an_unknown_wrong_answer_gets_where_it_differs():
     def softmax_squared(x):

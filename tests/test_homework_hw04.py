@@ -225,12 +225,6 @@ def test_the_network_check_shows_the_numerical_gradient_check():
     assert any("W1" in line and "(DIFFERS)" in line for line in result.details)
 
 
-def test_every_hint_is_a_sentence_under_a_snake_case_key():
-    for key, hint in hw.HINTS.items():
-        assert key == key.lower() and " " not in key
-        assert hint.endswith(".")
-    assert {key for _, _, key in WRONG} | {"did_not_learn"} == set(hw.HINTS)
-
 
 def test_an_unknown_wrong_answer_gets_where_it_differs():
     class AffineDoubledDb(AffineLayer):

@@ -2,7 +2,6 @@
 typical mistakes of wrong ones, and the notebook's solutions earn every point."""
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -301,11 +300,6 @@ def test_the_checks_are_deterministic_and_hidden_uses_other_inputs():
     assert hw.check_sgd(optimizers.SGD, hidden=True).passed
 
 
-def test_every_hint_key_is_snake_case_with_a_sentence():
-    for key, hint in hw.HINTS.items():
-        assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", key), key
-        assert hint.endswith(".") and len(hint) > 20, key
-
 
 @pytest.mark.slow
 def test_the_notebook_solutions_score_every_point(tmp_path, monkeypatch):
@@ -318,12 +312,3 @@ def test_the_notebook_solutions_score_every_point(tmp_path, monkeypatch):
     assert sum(row["max_points"] for row in results) == \
         sum(cell.metadata["nbgrader"]["points"] for cell in check_cells)
 
-
-@pytest.mark.slow
-def test_the_student_version_runs_and_scores_zero(tmp_path, monkeypatch):
-    release = pytest.importorskip("nnnumpy.homework.release")
-    student = tmp_path / NOTEBOOK.name
-    release.release(NOTEBOOK, student)
-    _, results = run_notebook(student, tmp_path, monkeypatch)   # raises on any cell's error
-    assert results and all(row["points"] == 0 for row in results)
-    assert all("not implemented yet" in " ".join(row["details"]) for row in results)

@@ -2,7 +2,6 @@
 answers, name the typical mistakes of wrong ones, and the notebook's solutions earn every
 point."""
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -247,11 +246,6 @@ def test_the_checks_are_deterministic_and_hidden_uses_other_inputs():
         hw.check_minibatches(minibatches_drop_last, hidden=True).details
 
 
-def test_every_hint_key_is_snake_case_with_a_sentence():
-    for key, hint in hw.HINTS.items():
-        assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", key), key
-        assert hint.endswith(".") and len(hint) > 20, key
-
 
 @pytest.mark.slow
 @pytest.mark.mnist
@@ -269,12 +263,3 @@ def test_the_notebook_solutions_score_every_point(tmp_path, monkeypatch):
                        if cell.cell_type == "code" for output in cell.outputs)
     assert "early stopping kept epoch" in outputs
 
-
-@pytest.mark.slow
-def test_the_student_version_runs_and_scores_zero(tmp_path, monkeypatch):
-    release = pytest.importorskip("nnnumpy.homework.release")
-    student = tmp_path / NOTEBOOK.name
-    release.release(NOTEBOOK, student)
-    _, results = run_notebook(student, tmp_path, monkeypatch)   # raises on any cell's error
-    assert results and all(row["points"] == 0 for row in results)
-    assert all("not implemented yet" in " ".join(row["details"]) for row in results)

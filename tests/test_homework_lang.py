@@ -36,6 +36,14 @@ def diff_forward(f, x, h=1e-4):
 
 
 @pytest.mark.parametrize("name", MODULES)
+def test_every_hint_is_a_sentence_under_a_snake_case_key(name):
+    hints = importlib.import_module(f"nnnumpy.homework.{name}").HINTS
+    for key, hint in hints.items():
+        assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", key), key
+        assert hint.endswith(".") and len(hint) > 20, key
+
+
+@pytest.mark.parametrize("name", MODULES)
 def test_every_hint_has_a_chinese_twin(name):
     module = importlib.import_module(f"nnnumpy.homework.{name}")
     assert set(module.HINTS_ZH) == set(module.HINTS)
